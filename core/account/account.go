@@ -1,0 +1,73 @@
+// Package account holds the words the whole app uses for a connection's life:
+// its state, why access was lost, and how those read to a person.
+package account
+
+import "time"
+
+// State is where a connection stands. It is persisted as its string value.
+type State string
+
+const (
+	Connected    State = "connected"
+	Expiring     State = "expiring"
+	Disconnected State = "disconnected"
+	// Checking is transient: shown while a check or refresh is in flight and
+	// never stored as a final state.
+	Checking State = "checking"
+)
+
+// Reason says why a connection was lost. Empty while connected.
+type Reason string
+
+const (
+	ReasonNone            Reason = ""
+	ReasonExpired         Reason = "expired"
+	ReasonPasswordChanged Reason = "password_changed"
+	ReasonRevoked         Reason = "revoked"
+	ReasonInvalid         Reason = "invalid"
+	ReasonScopeLost       Reason = "scope_lost"
+)
+
+// Describe says in words what a reason means to the person.
+func (r Reason) Describe() string {
+	switch r {
+	case ReasonExpired:
+		return "Its access reached the end of its lifespan."
+	case ReasonPasswordChanged:
+		return "The password or username was changed on the network."
+	case ReasonRevoked:
+		return "SocialOmm was removed in the network's settings, or the profile is gone."
+	case ReasonInvalid:
+		return "The network no longer accepts SocialOmm's access."
+	case ReasonScopeLost:
+		return "Some permissions SocialOmm needs were taken away."
+	}
+	return ""
+}
+
+// NeedsAttention reports whether the person has something to do.
+func (s State) NeedsAttention() bool { return s == Disconnected || s == Expiring }
+
+// Account is one connected profile as the app keeps it. Secrets are never
+// part of it: they live in the keyring, keyed by ID.
+type Account struct {
+	ID       int64  `json:"id"`
+	Network  string `json:"network"`
+	Instance string `json:"instance,omitempty"` // server base URL for networks with many servers
+	RemoteID string `json:"remote_id"`
+	// Handle is the profile as the person writes it, e.g. "@ana@mastodon.social".
+	Handle      string     `json:"handle"`
+	DisplayName string     `json:"display_name"`
+	AvatarURL   string     `json:"avatar_url,omitempty"`
+	ProfileURL  string     `json:"profile_url,omitempty"`
+	State       State      `json:"state"`
+	Reason      Reason     `json:"reason"`
+	ExpiresAt   *time.Time `json:"expires_at"` // nil: never expires
+	// LastCheckedAt is the last check attempt; LastGoodCheckAt the last that
+	// reached the network and got an answer about the token.
+	LastCheckedAt   *time.Time `json:"last_checked_at"`
+	LastGoodCheckAt *time.Time `json:"last_good_check_at"`
+	LastError       string     `json:"last_error"`
+	CreatedAt       time.Time  `json:"created_at"`
+	UpdatedAt       time.Time  `json:"updated_at"`
+}
