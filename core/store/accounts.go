@@ -1,0 +1,135 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/socialomm/desktop/core/account"
+)
+
+const accountColumns = `id, network, instance, remote_id, handle, display_name, avatar_url, profile_url,
+	state, reason, expires_at, last_checked_at, last_good_check_at, last_error, created_at, updated_at`
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanAccount(row scanner) (account.Account, error) {
+	var a account.Account
+	var state, reason string
+	var expires, checked, good sql.NullInt64
+	var created, updated int64
+	err := row.Scan(&a.ID, &a.Network, &a.Instance, &a.RemoteID, &a.Handle, &a.DisplayName, &a.AvatarURL,
+		&a.ProfileURL, &state, &reason, &expires, &checked, &good, &a.LastError, &created, &updated)
+	if err != nil {
+		return a, err
+	}
+	a.State, a.Reason = account.State(state), account.Reason(reason)
+	a.ExpiresAt, a.LastCheckedAt, a.LastGoodCheckAt = fromNullUnix(expires), fromNullUnix(checked), fromNullUnix(good)
+	a.CreatedAt, a.UpdatedAt = time.Unix(created, 0).UTC(), time.Unix(updated, 0).UTC()
+	return a, nil
+}
+
+// Accounts lists every account, those needing the person's action first, then
+// by soonest expiry, then by name.
+func (s *Store) Accounts(ctx context.Context) ([]account.Account, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+accountColumns+` FROM accounts
+		ORDER BY CASE state WHEN 'disconnected' THEN 0 WHEN 'expiring' THEN 1 ELSE 2 END,
+		         expires_at IS NULL, expires_at, lower(display_name), id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	list := []account.Account{}
+	for rows.Next() {
+		a, err := scanAccount(rows)
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, a)
+	}
+	return list, rows.Err()
+}
+
+// Account returns one account, or ErrNotFound.
+func (s *Store) Account(ctx context.Context, id int64) (account.Account, error) {
+	a, err := scanAccount(s.db.QueryRowContext(ctx, `SELECT `+accountColumns+` FROM accounts WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return a, ErrNotFound
+	}
+	return a, err
+}
+
+// AccountByRemote finds an account by the network's own identity of it.
+func (s *Store) AccountByRemote(ctx context.Context, network, instance, remoteID string) (account.Account, error) {
+	a, err := scanAccount(s.db.QueryRowContext(ctx, `SELECT `+accountColumns+` FROM accounts
+		WHERE network = ? AND instance = ? AND remote_id = ?`, network, instance, remoteID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return a, ErrNotFound
+	}
+	return a, err
+}
+
+// SaveAccount inserts a new account (ID 0) or updates an existing one, and
+// returns it as stored. Inserting a profile that already exists (same network,
+// instance and remote id) updates that row instead of making a duplicate.
+func (s *Store) SaveAccount(ctx context.Context, a account.Account) (account.Account, error) {
+	now := unix(s.now())
+	var id int64
+	err := s.InTx(ctx, func(tx *sql.Tx) error {
+		if a.ID == 0 {
+			return tx.QueryRowContext(ctx, `INSERT INTO accounts (network, instance, remote_id, handle, display_name,
+				avatar_url, profile_url, state, reason, expires_at, last_checked_at, last_good_check_at, last_error,
+				created_at, updated_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+				ON CONFLICT (network, instance, remote_id) DO UPDATE SET
+					handle = excluded.handle, display_name = excluded.display_name, avatar_url = excluded.avatar_url,
+					profile_url = excluded.profile_url, state = excluded.state, reason = excluded.reason,
+					expires_at = excluded.expires_at, last_checked_at = excluded.last_checked_at,
+					last_good_check_at = excluded.last_good_check_at, last_error = excluded.last_error,
+					updated_at = excluded.updated_at
+				RETURNING id`,
+				a.Network, a.Instance, a.RemoteID, a.Handle, a.DisplayName, a.AvatarURL, a.ProfileURL,
+				string(a.State), string(a.Reason), nullUnix(a.ExpiresAt), nullUnix(a.LastCheckedAt),
+				nullUnix(a.LastGoodCheckAt), a.LastError, now, now).Scan(&id)
+		}
+		id = a.ID
+		res, err := tx.ExecContext(ctx, `UPDATE accounts SET handle = ?, display_name = ?, avatar_url = ?,
+			profile_url = ?, state = ?, reason = ?, expires_at = ?, last_checked_at = ?, last_good_check_at = ?,
+			last_error = ?, updated_at = ? WHERE id = ?`,
+			a.Handle, a.DisplayName, a.AvatarURL, a.ProfileURL, string(a.State), string(a.Reason),
+			nullUnix(a.ExpiresAt), nullUnix(a.LastCheckedAt), nullUnix(a.LastGoodCheckAt), a.LastError, now, a.ID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrNotFound
+		}
+		return nil
+	})
+	if err != nil {
+		return account.Account{}, err
+	}
+	return s.Account(ctx, id)
+}
+
+// DeleteAccount removes an account with its post targets; activity entries
+// stay, detached, so the log still tells what happened.
+func (s *Store) DeleteAccount(ctx context.Context, id int64) error {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM accounts WHERE id = ?`, id)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// QueuedTargets counts an account's posts that have not gone out yet.
+func (s *Store) QueuedTargets(ctx context.Context, accountID int64) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM post_targets WHERE account_id = ?
+		AND state IN ('scheduled', 'held', 'retrying', 'failed', 'unconfirmed')`, accountID).Scan(&n)
+	return n, err
+}

@@ -1,0 +1,104 @@
+package store
+
+// migrations are applied in order; migrations[i] takes the schema from
+// version i to version i+1 (PRAGMA user_version). Never edit a released one:
+// add a new one, and add its before/after case to the migration tests.
+var migrations = []string{
+	// 1: the first schema.
+	`
+CREATE TABLE accounts (
+	id                 INTEGER PRIMARY KEY,
+	network            TEXT    NOT NULL,
+	instance           TEXT    NOT NULL DEFAULT '',
+	remote_id          TEXT    NOT NULL,
+	handle             TEXT    NOT NULL,
+	display_name       TEXT    NOT NULL DEFAULT '',
+	avatar_url         TEXT    NOT NULL DEFAULT '',
+	profile_url        TEXT    NOT NULL DEFAULT '',
+	state              TEXT    NOT NULL,
+	reason             TEXT    NOT NULL DEFAULT '',
+	expires_at         INTEGER,
+	last_checked_at    INTEGER,
+	last_good_check_at INTEGER,
+	last_error         TEXT    NOT NULL DEFAULT '',
+	created_at         INTEGER NOT NULL,
+	updated_at         INTEGER NOT NULL,
+	UNIQUE (network, instance, remote_id)
+);
+CREATE INDEX accounts_state ON accounts (state, expires_at);
+
+CREATE TABLE posts (
+	id           INTEGER PRIMARY KEY,
+	text         TEXT    NOT NULL,
+	scheduled_at INTEGER,
+	draft        INTEGER NOT NULL DEFAULT 0,
+	created_at   INTEGER NOT NULL,
+	updated_at   INTEGER NOT NULL
+);
+CREATE INDEX posts_scheduled_at ON posts (scheduled_at);
+
+CREATE TABLE post_targets (
+	id              INTEGER PRIMARY KEY,
+	post_id         INTEGER NOT NULL REFERENCES posts (id) ON DELETE CASCADE,
+	account_id      INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+	state           TEXT    NOT NULL,
+	remote_id       TEXT    NOT NULL DEFAULT '',
+	remote_url      TEXT    NOT NULL DEFAULT '',
+	error           TEXT    NOT NULL DEFAULT '',
+	attempts        INTEGER NOT NULL DEFAULT 0,
+	due_at          INTEGER NOT NULL,
+	next_attempt_at INTEGER NOT NULL,
+	updated_at      INTEGER NOT NULL,
+	UNIQUE (post_id, account_id)
+);
+CREATE INDEX post_targets_due ON post_targets (state, next_attempt_at);
+CREATE INDEX post_targets_account ON post_targets (account_id, state);
+
+CREATE TABLE outbox (
+	id              INTEGER PRIMARY KEY,
+	event_key       TEXT    NOT NULL,
+	channel         TEXT    NOT NULL,
+	subject         TEXT    NOT NULL,
+	body_text       TEXT    NOT NULL,
+	body_html       TEXT    NOT NULL DEFAULT '',
+	state           TEXT    NOT NULL DEFAULT 'pending',
+	attempts        INTEGER NOT NULL DEFAULT 0,
+	next_attempt_at INTEGER NOT NULL,
+	last_error      TEXT    NOT NULL DEFAULT '',
+	created_at      INTEGER NOT NULL,
+	sent_at         INTEGER,
+	UNIQUE (event_key, channel)
+);
+CREATE INDEX outbox_pending ON outbox (state, next_attempt_at);
+
+CREATE TABLE activity (
+	id         INTEGER PRIMARY KEY,
+	account_id INTEGER REFERENCES accounts (id) ON DELETE SET NULL,
+	at         INTEGER NOT NULL,
+	kind       TEXT    NOT NULL,
+	message    TEXT    NOT NULL
+);
+CREATE INDEX activity_account ON activity (account_id, at);
+
+CREATE TABLE settings (
+	key   TEXT PRIMARY KEY,
+	value TEXT NOT NULL
+);
+`,
+	// 2: app registrations per network server (Mastodon registers SocialOmm
+	// once on each instance). The client secret lives in the keyring.
+	`
+CREATE TABLE network_apps (
+	network      TEXT    NOT NULL,
+	instance     TEXT    NOT NULL,
+	client_id    TEXT    NOT NULL,
+	redirect_uri TEXT    NOT NULL,
+	scopes       TEXT    NOT NULL,
+	created_at   INTEGER NOT NULL,
+	PRIMARY KEY (network, instance)
+);
+`,
+}
+
+// SchemaVersion is the version this build writes.
+var SchemaVersion = len(migrations)

@@ -1,0 +1,241 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/socialomm/desktop/core/account"
+)
+
+var ctx = context.Background()
+
+func openTemp(t *testing.T) *Store {
+	t.Helper()
+	s, err := Open(ctx, t.TempDir(), Options{Now: func() time.Time { return time.Unix(1_800_000_000, 0) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestOpenNewFileSetsPragmasAndLatestSchema(t *testing.T) {
+	s := openTemp(t)
+	if v, _ := s.Version(ctx); v != SchemaVersion {
+		t.Fatalf("version = %d, want %d", v, SchemaVersion)
+	}
+	var mode string
+	var fk, busy int
+	s.db.QueryRow("PRAGMA journal_mode").Scan(&mode)
+	s.db.QueryRow("PRAGMA foreign_keys").Scan(&fk)
+	s.db.QueryRow("PRAGMA busy_timeout").Scan(&busy)
+	if mode != "wal" || fk != 1 || busy < 1000 {
+		t.Fatalf("journal_mode=%s foreign_keys=%d busy_timeout=%d", mode, fk, busy)
+	}
+	for _, table := range []string{"accounts", "posts", "post_targets", "outbox", "activity", "settings", "network_apps"} {
+		var n int
+		if err := s.db.QueryRow(`SELECT count(*) FROM sqlite_master WHERE type='table' AND name=?`, table).Scan(&n); err != nil || n != 1 {
+			t.Errorf("table %s missing", table)
+		}
+	}
+}
+
+// TestMigrateFromEveryEarlierVersion builds a file at each earlier schema
+// version with a row in it, then opens it and checks the row survived.
+func TestMigrateFromEveryEarlierVersion(t *testing.T) {
+	for from := 1; from < SchemaVersion; from++ {
+		t.Run(fmt.Sprintf("from_v%d", from), func(t *testing.T) {
+			dir := t.TempDir()
+			raw, err := sql.Open("sqlite3", filepath.Join(dir, FileName))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for v := 0; v < from; v++ {
+				if _, err := raw.Exec(migrations[v]); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := raw.Exec(fmt.Sprintf("PRAGMA user_version = %d", from)); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := raw.Exec(`INSERT INTO accounts (network, remote_id, handle, state, created_at, updated_at)
+				VALUES ('mastodon', '42', '@ana@example.org', 'connected', 1, 1)`); err != nil {
+				t.Fatal(err)
+			}
+			raw.Close()
+
+			s, err := Open(ctx, dir, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			if v, _ := s.Version(ctx); v != SchemaVersion {
+				t.Fatalf("version = %d", v)
+			}
+			list, err := s.Accounts(ctx)
+			if err != nil || len(list) != 1 || list[0].Handle != "@ana@example.org" {
+				t.Fatalf("accounts after migration = %+v, %v", list, err)
+			}
+		})
+	}
+}
+
+func TestBadFilesAreReportedAndLeftUntouched(t *testing.T) {
+	corrupt := func(t *testing.T, dir string) {
+		s, err := Open(ctx, dir, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 200; i++ {
+			s.LogActivity(ctx, 0, "filler", strings.Repeat("x", 500))
+		}
+		s.db.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+		s.Close()
+		path := filepath.Join(dir, FileName)
+		data, _ := os.ReadFile(path)
+		// Keep the header, scribble over the page that holds the schema.
+		for i := 100; i < len(data) && i < 8192; i++ {
+			data[i] = 0xA5
+		}
+		os.WriteFile(path, data, 0o600)
+		os.Remove(path + "-wal")
+		os.Remove(path + "-shm")
+	}
+	newer := func(t *testing.T, dir string) {
+		s, err := Open(ctx, dir, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.db.Exec(fmt.Sprintf("PRAGMA user_version = %d", SchemaVersion+7))
+		s.db.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+		s.Close()
+	}
+	cases := []struct {
+		name    string
+		prepare func(t *testing.T, dir string)
+		want    error
+		words   string
+	}{
+		{"text file", func(t *testing.T, dir string) {
+			os.WriteFile(filepath.Join(dir, FileName), []byte("these are my notes, not a database\n"), 0o600)
+		}, ErrNotDatabase, "not a SocialOmm database"},
+		{"short file", func(t *testing.T, dir string) {
+			os.WriteFile(filepath.Join(dir, FileName), []byte("SQL"), 0o600)
+		}, ErrNotDatabase, "not a SocialOmm database"},
+		{"corrupt database", corrupt, ErrCorrupt, "is damaged"},
+		{"newer version", newer, ErrNewerVersion, "newer version of SocialOmm"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			c.prepare(t, dir)
+			path := filepath.Join(dir, FileName)
+			before, _ := os.ReadFile(path)
+			_, err := Open(ctx, dir, Options{})
+			if !errors.Is(err, c.want) {
+				t.Fatalf("err = %v, want %v", err, c.want)
+			}
+			msg := err.Error()
+			if !strings.Contains(msg, path) || !strings.Contains(msg, c.words) || !strings.Contains(msg, "left untouched") {
+				t.Fatalf("message does not name the file and what to do: %s", msg)
+			}
+			after, _ := os.ReadFile(path)
+			if !bytes.Equal(before, after) {
+				t.Fatal("the file was changed")
+			}
+		})
+	}
+}
+
+func TestSaveAccountNeverDuplicatesAProfile(t *testing.T) {
+	s := openTemp(t)
+	exp := time.Date(2027, 3, 4, 0, 0, 0, 0, time.UTC)
+	a := account.Account{Network: "mastodon", Instance: "https://example.org", RemoteID: "7",
+		Handle: "@ana@example.org", DisplayName: "Ana", State: account.Connected, ExpiresAt: &exp}
+	first, err := s.SaveAccount(ctx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.DisplayName = "Ana B."
+	second, err := s.SaveAccount(ctx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.ID != second.ID || second.DisplayName != "Ana B." {
+		t.Fatalf("first=%+v second=%+v", first, second)
+	}
+	list, _ := s.Accounts(ctx)
+	if len(list) != 1 {
+		t.Fatalf("%d accounts, want 1", len(list))
+	}
+	if !list[0].ExpiresAt.Equal(exp) {
+		t.Fatalf("expiry = %v", list[0].ExpiresAt)
+	}
+}
+
+func TestAccountsSortThoseNeedingActionFirst(t *testing.T) {
+	s := openTemp(t)
+	mk := func(id string, st account.State, days int) {
+		exp := time.Unix(1_800_000_000, 0).Add(time.Duration(days) * 24 * time.Hour)
+		if _, err := s.SaveAccount(ctx, account.Account{Network: "mastodon", RemoteID: id, Handle: "@" + id,
+			DisplayName: id, State: st, ExpiresAt: &exp}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mk("far", account.Connected, 80)
+	mk("soon", account.Connected, 20)
+	mk("lost", account.Disconnected, 5)
+	mk("warn", account.Expiring, 3)
+	list, _ := s.Accounts(ctx)
+	var got []string
+	for _, a := range list {
+		got = append(got, a.RemoteID)
+	}
+	if strings.Join(got, ",") != "lost,warn,soon,far" {
+		t.Fatalf("order = %v", got)
+	}
+}
+
+func TestDeleteAccountKeepsItsActivityDetached(t *testing.T) {
+	s := openTemp(t)
+	a, _ := s.SaveAccount(ctx, account.Account{Network: "mastodon", RemoteID: "1", Handle: "@a", State: account.Connected})
+	s.LogActivity(ctx, a.ID, "connected", "Connected")
+	if err := s.DeleteAccount(ctx, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteAccount(ctx, a.ID); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("second delete: %v", err)
+	}
+	log, _ := s.ActivityFor(ctx, 0, 10)
+	if len(log) != 1 || log[0].AccountID != nil {
+		t.Fatalf("activity = %+v", log)
+	}
+}
+
+func TestSettingsAndNetworkApps(t *testing.T) {
+	s := openTemp(t)
+	if _, ok, _ := s.Setting(ctx, "lifespan.days"); ok {
+		t.Fatal("unset setting reported as set")
+	}
+	s.SetSetting(ctx, "lifespan.days", "30")
+	s.SetSetting(ctx, "lifespan.days", "45")
+	if v, ok, _ := s.Setting(ctx, "lifespan.days"); !ok || v != "45" {
+		t.Fatalf("setting = %q %v", v, ok)
+	}
+	if _, err := s.NetworkApp(ctx, "mastodon", "https://x"); !errors.Is(err, ErrNotFound) {
+		t.Fatal(err)
+	}
+	s.SaveNetworkApp(ctx, NetworkApp{Network: "mastodon", Instance: "https://x", ClientID: "cid", RedirectURI: "http://127.0.0.1/callback", Scopes: "read write"})
+	app, err := s.NetworkApp(ctx, "mastodon", "https://x")
+	if err != nil || app.ClientID != "cid" {
+		t.Fatalf("app = %+v %v", app, err)
+	}
+}
