@@ -1,0 +1,247 @@
+// Package settings is the one list of SocialOmm's settings: their keys,
+// defaults and validation. Values live in SQLite; secret ones (the SMTP
+// password) live only in the keyring.
+package settings
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/mail"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/socialomm/desktop/core/secret"
+	"github.com/socialomm/desktop/core/store"
+)
+
+// Def describes one setting.
+type Def struct {
+	Key     string
+	Default string
+	Help    string
+	// Secret is the keyring kind for secret settings; empty for plain ones.
+	Secret secret.Kind
+	// Normalize validates a value and returns its canonical form.
+	Normalize func(string) (string, error)
+}
+
+// ErrUnknown is returned for a key that is not a setting.
+var ErrUnknown = errors.New("unknown setting")
+
+var defs = []Def{
+	{Key: "lifespan.days", Default: "90", Help: "Days a connection lasts when the network sets no shorter limit (0: only the network's limit).", Normalize: intRange(0, 3650)},
+	{Key: "expiring.days", Default: "14", Help: "Days before expiry at which a connection shows as expiring.", Normalize: intRange(1, 365)},
+	{Key: "check.interval_hours", Default: "6", Help: "Hours between routine checks of each connection.", Normalize: intRange(1, 168)},
+	{Key: "notify.desktop", Default: "on", Help: "Desktop notifications (on/off).", Normalize: onOff},
+	{Key: "notify.email", Default: "on", Help: "Email notifications, once SMTP is set up (on/off).", Normalize: onOff},
+	{Key: "notify.warn_days", Default: "14,7,1", Help: "Days before expiry at which to warn, comma-separated.", Normalize: dayList},
+	{Key: "notify.reminders", Default: "on", Help: "Remind about a connection that stays lost: after 1 day, 3 days, then weekly (on/off).", Normalize: onOff},
+	{Key: "smtp.host", Default: "", Help: "Mail server host name.", Normalize: hostName},
+	{Key: "smtp.port", Default: "587", Help: "Mail server port.", Normalize: intRange(1, 65535)},
+	{Key: "smtp.security", Default: "starttls", Help: "Mail server security: starttls, tls or none.", Normalize: oneOf("starttls", "tls", "none")},
+	{Key: "smtp.username", Default: "", Help: "Mail server user name (empty: no authentication).", Normalize: trimmed},
+	{Key: "smtp.password", Default: "", Help: "Mail server password (kept in the keyring).", Secret: secret.SMTPPassword, Normalize: asIs},
+	{Key: "email.from", Default: "", Help: "Sender address of notification emails.", Normalize: addressList(1)},
+	{Key: "email.to", Default: "", Help: "Where notification emails go (comma-separated addresses).", Normalize: addressList(20)},
+	{Key: "schedule.grace_minutes", Default: "60", Help: "How late a post missed while SocialOmm was closed may still go out (minutes).", Normalize: intRange(0, 10080)},
+	{Key: "schedule.release_held", Default: "auto", Help: "After an Update, held posts go out automatically (auto) or wait for you (ask).", Normalize: oneOf("auto", "ask")},
+}
+
+// All lists every setting, sorted by key.
+func All() []Def {
+	out := append([]Def(nil), defs...)
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out
+}
+
+// Lookup finds a setting by key.
+func Lookup(key string) (Def, bool) {
+	for _, d := range defs {
+		if d.Key == key {
+			return d, true
+		}
+	}
+	return Def{}, false
+}
+
+// SecretMask is what Get returns for a secret setting that is set: secrets
+// are never printed.
+const SecretMask = "(set, kept in the keyring)"
+
+// Service reads and writes settings.
+type Service struct {
+	Store   *store.Store
+	Secrets secret.Store
+}
+
+// secretKey is the keyring key of a secret setting.
+func secretKey(d Def) string { return d.Key }
+
+// Get returns a setting's value, or its default. Secret settings return
+// SecretMask or "" and never the secret itself; use Secret for that.
+func (s *Service) Get(ctx context.Context, key string) (string, error) {
+	d, ok := Lookup(key)
+	if !ok {
+		return "", unknown(key)
+	}
+	if d.Secret != "" {
+		_, err := s.Secrets.Get(ctx, d.Secret, secretKey(d))
+		switch {
+		case errors.Is(err, secret.ErrNotFound):
+			return "", nil
+		case err != nil:
+			return "", err
+		}
+		return SecretMask, nil
+	}
+	v, set, err := s.Store.Setting(ctx, key)
+	if err != nil || !set {
+		return d.Default, err
+	}
+	return v, nil
+}
+
+// Secret returns a secret setting's value, "" when unset.
+func (s *Service) Secret(ctx context.Context, key string) (string, error) {
+	d, ok := Lookup(key)
+	if !ok || d.Secret == "" {
+		return "", fmt.Errorf("%s is not a secret setting", key)
+	}
+	v, err := s.Secrets.Get(ctx, d.Secret, secretKey(d))
+	if errors.Is(err, secret.ErrNotFound) {
+		return "", nil
+	}
+	return v, err
+}
+
+// Set validates and stores a value. An empty value for a secret removes it.
+// When no keyring is available a secret is refused, never written elsewhere.
+func (s *Service) Set(ctx context.Context, key, value string) error {
+	d, ok := Lookup(key)
+	if !ok {
+		return unknown(key)
+	}
+	v, err := d.Normalize(value)
+	if err != nil {
+		return fmt.Errorf("%s: %w", key, err)
+	}
+	if d.Secret != "" {
+		if v == "" {
+			return s.Secrets.Delete(ctx, d.Secret, secretKey(d))
+		}
+		if err := s.Secrets.Set(ctx, d.Secret, secretKey(d), v); err != nil {
+			return fmt.Errorf("%s was not saved: %w", key, err)
+		}
+		return nil
+	}
+	return s.Store.SetSetting(ctx, key, v)
+}
+
+// Int reads an integer setting, falling back to its default if the stored
+// value is unreadable.
+func (s *Service) Int(ctx context.Context, key string) int {
+	d, _ := Lookup(key)
+	v, _ := s.Get(ctx, key)
+	if n, err := strconv.Atoi(v); err == nil {
+		return n
+	}
+	n, _ := strconv.Atoi(d.Default)
+	return n
+}
+
+// On reads an on/off setting.
+func (s *Service) On(ctx context.Context, key string) bool {
+	v, _ := s.Get(ctx, key)
+	return v == "on"
+}
+
+func unknown(key string) error {
+	var keys []string
+	for _, d := range All() {
+		keys = append(keys, d.Key)
+	}
+	return fmt.Errorf("%w %q; the settings are: %s", ErrUnknown, key, strings.Join(keys, ", "))
+}
+
+func asIs(v string) (string, error)    { return v, nil }
+func trimmed(v string) (string, error) { return strings.TrimSpace(v), nil }
+
+func intRange(lo, hi int) func(string) (string, error) {
+	return func(v string) (string, error) {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || n < lo || n > hi {
+			return "", fmt.Errorf("must be a whole number from %d to %d, not %q", lo, hi, v)
+		}
+		return strconv.Itoa(n), nil
+	}
+}
+
+func oneOf(choices ...string) func(string) (string, error) {
+	return func(v string) (string, error) {
+		v = strings.ToLower(strings.TrimSpace(v))
+		for _, c := range choices {
+			if v == c {
+				return v, nil
+			}
+		}
+		return "", fmt.Errorf("must be one of %s, not %q", strings.Join(choices, ", "), v)
+	}
+}
+
+var onOff = oneOf("on", "off")
+
+func dayList(v string) (string, error) {
+	var days []int
+	seen := map[int]bool{}
+	for _, part := range strings.Split(v, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		n, err := strconv.Atoi(part)
+		if err != nil || n < 1 || n > 365 {
+			return "", fmt.Errorf("must be days from 1 to 365 separated by commas, like 14,7,1; %q is not", part)
+		}
+		if !seen[n] {
+			seen[n] = true
+			days = append(days, n)
+		}
+	}
+	sort.Sort(sort.Reverse(sort.IntSlice(days)))
+	out := make([]string, len(days))
+	for i, n := range days {
+		out[i] = strconv.Itoa(n)
+	}
+	return strings.Join(out, ","), nil
+}
+
+func hostName(v string) (string, error) {
+	v = strings.TrimSpace(v)
+	if strings.ContainsAny(v, " /:@") {
+		return "", fmt.Errorf("must be a host name such as smtp.example.com, without scheme or port")
+	}
+	return strings.ToLower(v), nil
+}
+
+func addressList(max int) func(string) (string, error) {
+	return func(v string) (string, error) {
+		v = strings.TrimSpace(v)
+		if v == "" {
+			return "", nil
+		}
+		list, err := mail.ParseAddressList(v)
+		if err != nil {
+			return "", fmt.Errorf("%q is not an email address (like ana@example.com)", v)
+		}
+		if len(list) > max {
+			return "", fmt.Errorf("takes at most %d address(es)", max)
+		}
+		out := make([]string, len(list))
+		for i, a := range list {
+			out[i] = a.String()
+		}
+		return strings.Join(out, ", "), nil
+	}
+}
