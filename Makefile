@@ -1,0 +1,45 @@
+# SocialOmm: `make run` starts the app, `make test` runs every test.
+GO      ?= go
+BIN     := socialomm
+PKGS     = $$($(GO) list ./... | grep -v /e2e)
+FYNE    := $(GO) run fyne.io/tools/cmd/fyne@v1.7.4
+
+.PHONY: run build test unit integration lint run-deps test-deps package bench clean
+
+run: build
+	./$(BIN)
+
+build: run-deps
+	$(GO) build -o $(BIN) .
+
+run-deps:
+	@bash scripts/install-run-deps.sh
+
+test-deps: run-deps
+	@bash scripts/install-test-deps.sh
+	@bash scripts/testbed-deps.sh
+
+# Every test: fast unit tests (race detector on), then the integration tests
+# against the real test bed (keyring, Xvfb, notifications, browser, servers).
+test: test-deps lint unit integration
+
+lint:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: the files above need formatting"; exit 1; }
+	$(GO) vet ./...
+
+unit:
+	$(GO) test -race -count=1 $(PKGS)
+
+integration:
+	bash scripts/test-integration.sh
+
+# A Linux package with a .desktop entry, from FyneApp.toml.
+package: run-deps
+	$(FYNE) package --target linux --release
+	@ls -1 *.tar.xz
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+clean:
+	rm -f $(BIN) *.tar.xz

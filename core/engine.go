@@ -1,0 +1,165 @@
+// Package core is SocialOmm's engine: everything that is not drawing. The
+// Engine type is the one facade the UI and the command line call.
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/socialomm/desktop/core/account"
+	"github.com/socialomm/desktop/core/clock"
+	"github.com/socialomm/desktop/core/secret"
+	"github.com/socialomm/desktop/core/settings"
+	"github.com/socialomm/desktop/core/store"
+)
+
+// Options wire an Engine. Zero values get working defaults.
+type Options struct {
+	DataDir    string
+	Clock      clock.Clock
+	Secrets    secret.Store
+	Logger     *slog.Logger
+	HTTPClient *http.Client
+}
+
+// Engine owns the store, the keyring and the background work.
+type Engine struct {
+	store    *store.Store
+	settings *settings.Service
+	secrets  secret.Store
+	clock    clock.Clock
+	logger   *slog.Logger
+	http     *http.Client
+	dataDir  string
+
+	mu        sync.Mutex
+	listeners []func()
+}
+
+// DataDirEnv overrides the data folder.
+const DataDirEnv = "SOCIALOMM_DATA_DIR"
+
+// DefaultDataDir is $SOCIALOMM_DATA_DIR, else the user's config folder's
+// SocialOmm folder (~/.config/SocialOmm on Linux).
+func DefaultDataDir() (string, error) {
+	if d := os.Getenv(DataDirEnv); d != "" {
+		return d, nil
+	}
+	base, err := os.UserConfigDir()
+	if err != nil {
+		return "", fmt.Errorf("find the config folder: %w (set %s or --data-dir)", err, DataDirEnv)
+	}
+	return filepath.Join(base, "SocialOmm"), nil
+}
+
+// Open opens the engine on its data folder.
+func Open(ctx context.Context, opts Options) (*Engine, error) {
+	if opts.DataDir == "" {
+		d, err := DefaultDataDir()
+		if err != nil {
+			return nil, err
+		}
+		opts.DataDir = d
+	}
+	if opts.Clock == nil {
+		opts.Clock = clock.Real{}
+	}
+	if opts.Secrets == nil {
+		opts.Secrets = secret.NewKeyring()
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.HTTPClient == nil {
+		opts.HTTPClient = &http.Client{Timeout: 30 * time.Second}
+	}
+	st, err := store.Open(ctx, opts.DataDir, store.Options{Now: opts.Clock.Now})
+	if err != nil {
+		return nil, err
+	}
+	return &Engine{
+		store:    st,
+		settings: &settings.Service{Store: st, Secrets: opts.Secrets},
+		secrets:  opts.Secrets,
+		clock:    opts.Clock,
+		logger:   opts.Logger,
+		http:     opts.HTTPClient,
+		dataDir:  opts.DataDir,
+	}, nil
+}
+
+// Close closes the store.
+func (e *Engine) Close() error { return e.store.Close() }
+
+// DataDir is the folder holding the database and log.
+func (e *Engine) DataDir() string { return e.dataDir }
+
+// Settings reads and writes settings.
+func (e *Engine) Settings() *settings.Service { return e.settings }
+
+// Now is the engine's clock.
+func (e *Engine) Now() time.Time { return e.clock.Now() }
+
+// Accounts lists every connected profile, those needing action first.
+func (e *Engine) Accounts(ctx context.Context) ([]account.Account, error) {
+	return e.store.Accounts(ctx)
+}
+
+// Account returns one account.
+func (e *Engine) Account(ctx context.Context, id int64) (account.Account, error) {
+	a, err := e.store.Account(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return a, fmt.Errorf("there is no account %d (see `socialomm accounts list`)", id)
+	}
+	return a, err
+}
+
+// Activity returns an account's newest activity log lines (0: all accounts).
+func (e *Engine) Activity(ctx context.Context, accountID int64, limit int) ([]store.Activity, error) {
+	return e.store.ActivityFor(ctx, accountID, limit)
+}
+
+type prober interface{ Probe(context.Context) error }
+
+// KeyringProblem says why secrets cannot be stored, or nil when the keyring
+// works. The UI shows it; nothing falls back to writing secrets to disk.
+func (e *Engine) KeyringProblem(ctx context.Context) error {
+	p, ok := e.secrets.(prober)
+	if !ok {
+		return nil
+	}
+	return p.Probe(ctx)
+}
+
+// OnChange registers fn to be called (on an engine goroutine) whenever
+// accounts, posts or settings change, so views can reload.
+func (e *Engine) OnChange(fn func()) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.listeners = append(e.listeners, fn)
+}
+
+func (e *Engine) changed() {
+	e.mu.Lock()
+	fns := append([]func(){}, e.listeners...)
+	e.mu.Unlock()
+	for _, fn := range fns {
+		fn()
+	}
+}
+
+// Run runs the background work (connection checks, scheduler, notification
+// outbox) until ctx ends.
+func (e *Engine) Run(ctx context.Context) error {
+	e.logger.Info("engine started", "data_dir", e.dataDir)
+	<-ctx.Done()
+	e.logger.Info("engine stopped")
+	return nil
+}

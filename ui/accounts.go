@@ -1,0 +1,279 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"image/color"
+	"strings"
+	"sync"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/socialomm/desktop/core/account"
+	"github.com/socialomm/desktop/core/expiry"
+	"github.com/socialomm/desktop/core/secret"
+)
+
+// accountsBackend is what the Accounts window needs from the engine.
+type accountsBackend interface {
+	Accounts(ctx context.Context) ([]account.Account, error)
+	KeyringProblem(ctx context.Context) error
+	Now() time.Time
+	OnChange(fn func())
+}
+
+// navigation opens the app's other windows.
+type navigation struct {
+	compose, queue, settings, quit func()
+}
+
+// accountsScreen is the Accounts window: every connected profile with its
+// state and a live countdown to its expiry.
+type accountsScreen struct {
+	window  fyne.Window
+	backend accountsBackend
+	nav     navigation
+
+	// accounts is read and written on the UI goroutine only.
+	accounts []account.Account
+
+	connectButton *widget.Button
+	emptyConnect  *widget.Button
+	keyringBanner *fyne.Container
+	keyringText   *widget.Label
+	summary       *widget.Label
+	body          *fyne.Container
+	empty         fyne.CanvasObject
+	list          *widget.List
+	loadError     *widget.Label
+
+	timerMu sync.Mutex
+	timer   *time.Timer
+
+	// onConnect starts connecting a profile of a network; onUpdate,
+	// onCheck and onRemove are the row menu's actions.
+	onConnect func(network string)
+	onUpdate  func(a account.Account)
+	onCheck   func(a account.Account)
+	onRemove  func(a account.Account)
+}
+
+func newAccountsScreen(a fyne.App, backend accountsBackend, nav navigation) *accountsScreen {
+	w := a.NewWindow("SocialOmm — Accounts")
+	s := &accountsScreen{window: w, backend: backend, nav: nav}
+	s.onConnect = func(network string) { s.showComing(networkTitle(network) + " connections") }
+	s.onUpdate = func(account.Account) { s.showComing("Update") }
+	s.onCheck = func(account.Account) { s.showComing("Check now") }
+	s.onRemove = func(account.Account) { s.showComing("Remove") }
+	w.SetContent(s.build())
+	w.SetMainMenu(s.mainMenu())
+	w.Resize(fyne.NewSize(880, 600))
+	return s
+}
+
+func (s *accountsScreen) build() fyne.CanvasObject {
+	title := widget.NewLabelWithStyle("Accounts", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	title.SizeName = theme.SizeNameHeadingText
+	s.summary = widget.NewLabel("")
+	s.summary.Importance = widget.LowImportance
+
+	s.connectButton = widget.NewButtonWithIcon("Connect account", theme.ContentAddIcon(), s.showConnectMenu)
+	s.connectButton.Importance = widget.HighImportance
+	navButton := func(label string, icon fyne.Resource, fn func()) *widget.Button {
+		b := widget.NewButtonWithIcon(label, icon, fn)
+		b.Importance = widget.LowImportance
+		return b
+	}
+	header := container.NewBorder(nil, nil,
+		container.NewHBox(title, s.summary),
+		container.NewHBox(
+			navButton("Compose", theme.DocumentCreateIcon(), s.nav.compose),
+			navButton("Queue", theme.ListIcon(), s.nav.queue),
+			navButton("Settings", theme.SettingsIcon(), s.nav.settings),
+			s.connectButton,
+		),
+	)
+
+	s.keyringText = widget.NewLabel("")
+	s.keyringText.Wrapping = fyne.TextWrapWord
+	s.keyringBanner = banner(theme.ColorNameWarning, theme.WarningIcon(), s.keyringText)
+	s.keyringBanner.Hide()
+
+	s.empty = s.emptyState()
+	s.list = widget.NewList(
+		func() int { return len(s.accounts) },
+		func() fyne.CanvasObject { return newAccountRow(s) },
+		func(id widget.ListItemID, o fyne.CanvasObject) {
+			o.(*accountRow).set(s.accounts[id], s.backend.Now())
+		},
+	)
+	s.list.HideSeparators = false
+	s.loadError = widget.NewLabel("")
+	s.loadError.Wrapping = fyne.TextWrapWord
+	s.body = container.NewStack(s.empty)
+
+	top := container.NewVBox(container.NewPadded(header), s.keyringBanner, widget.NewSeparator())
+	return container.NewBorder(top, nil, nil, nil, s.body)
+}
+
+func (s *accountsScreen) mainMenu() *fyne.MainMenu {
+	return fyne.NewMainMenu(
+		fyne.NewMenu("SocialOmm",
+			fyne.NewMenuItem("Connect account…", s.showConnectMenu),
+			fyne.NewMenuItemSeparator(),
+			fyne.NewMenuItem("Compose…", s.nav.compose),
+			fyne.NewMenuItem("Queue", s.nav.queue),
+			fyne.NewMenuItem("Settings…", s.nav.settings),
+		),
+	)
+}
+
+func (s *accountsScreen) emptyState() fyne.CanvasObject {
+	icon := canvas.NewImageFromResource(appIcon)
+	icon.FillMode = canvas.ImageFillContain
+	icon.SetMinSize(fyne.NewSize(96, 96))
+	heading := widget.NewLabelWithStyle("No profiles connected yet", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	heading.SizeName = theme.SizeNameSubHeadingText
+	text := widget.NewLabelWithStyle(
+		"Connect a social media profile and SocialOmm keeps watch over it: you see how long its access lasts, "+
+			"you are warned before it runs out, and reconnecting takes one click when it breaks.",
+		fyne.TextAlignCenter, fyne.TextStyle{})
+	text.Wrapping = fyne.TextWrapWord
+	button := widget.NewButtonWithIcon("Connect your first profile", theme.ContentAddIcon(), s.showConnectMenu)
+	button.Importance = widget.HighImportance
+	s.emptyConnect = button
+	hint := widget.NewLabelWithStyle("You will sign in on the network's own page in your browser; SocialOmm never sees your password.",
+		fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
+	hint.Importance = widget.LowImportance
+	hint.Wrapping = fyne.TextWrapWord
+	column := container.NewVBox(container.NewCenter(icon), heading, text, container.NewCenter(button), hint)
+	return container.NewCenter(container.NewGridWrap(fyne.NewSize(480, column.MinSize().Height), column))
+}
+
+// showConnectMenu lists the networks that can be connected.
+func (s *accountsScreen) showConnectMenu() {
+	mastodon := fyne.NewMenuItem("Mastodon…", func() { s.onConnect("mastodon") })
+	mastodon.Icon = networkIcon("mastodon")
+	items := []*fyne.MenuItem{mastodon}
+	for _, n := range []string{"bluesky", "x", "linkedin", "facebook", "instagram", "threads"} {
+		item := fyne.NewMenuItem(networkTitle(n)+" (coming soon)", nil)
+		item.Disabled = true
+		items = append(items, item)
+	}
+	menu := fyne.NewMenu("", items...)
+	c := fyne.CurrentApp().Driver().CanvasForObject(s.connectButton)
+	if c == nil {
+		return
+	}
+	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(s.connectButton)
+	pos = pos.Add(fyne.NewPos(0, s.connectButton.Size().Height))
+	widget.ShowPopUpMenuAtPosition(menu, c, pos)
+}
+
+func (s *accountsScreen) showComing(what string) {
+	dialog.ShowInformation("Coming soon", what+" is not available in this version of SocialOmm yet.", s.window)
+}
+
+// start loads the accounts and reloads them whenever the engine says they
+// changed.
+func (s *accountsScreen) start() {
+	s.backend.OnChange(s.reload)
+	s.reload()
+}
+
+// reload reads the accounts off the UI goroutine and shows them.
+func (s *accountsScreen) reload() {
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		list, err := s.backend.Accounts(ctx)
+		keyringErr := s.backend.KeyringProblem(ctx)
+		fyne.Do(func() { s.show(list, err, keyringErr) })
+	}()
+}
+
+// show puts freshly loaded accounts on screen; UI goroutine only.
+func (s *accountsScreen) show(list []account.Account, err, keyringErr error) {
+	if keyringErr != nil {
+		detail := strings.TrimPrefix(keyringErr.Error(), secret.ErrUnavailable.Error()+": ")
+		s.keyringText.SetText("SocialOmm cannot reach a keyring (" + detail + "), so it cannot keep sign-in tokens safe. " +
+			"Connecting is turned off until it can: start your desktop's keyring (GNOME Keyring or KWallet), then reopen SocialOmm.")
+		s.keyringBanner.Show()
+		s.connectButton.Disable()
+		s.emptyConnect.Disable()
+	} else {
+		s.keyringBanner.Hide()
+		s.connectButton.Enable()
+		s.emptyConnect.Enable()
+	}
+	if err != nil {
+		s.loadError.SetText("Could not read your accounts: " + err.Error())
+		s.body.Objects = []fyne.CanvasObject{container.NewCenter(s.loadError)}
+		s.body.Refresh()
+		return
+	}
+	s.accounts = list
+	s.summary.SetText(summaryText(list))
+	if len(list) == 0 {
+		s.body.Objects = []fyne.CanvasObject{s.empty}
+	} else {
+		s.body.Objects = []fyne.CanvasObject{s.list}
+	}
+	s.body.Refresh()
+	s.list.Refresh()
+	s.scheduleCountdown()
+}
+
+func summaryText(list []account.Account) string {
+	switch len(list) {
+	case 0:
+		return ""
+	case 1:
+		return "1 profile"
+	}
+	return fmt.Sprintf("%d profiles", len(list))
+}
+
+// scheduleCountdown arms the one timer of the whole list for the moment the
+// soonest countdown text changes: no timer per row and no redraw before
+// any text would change.
+func (s *accountsScreen) scheduleCountdown() {
+	expiries := make([]*time.Time, len(s.accounts))
+	for i := range s.accounts {
+		expiries[i] = s.accounts[i].ExpiresAt
+	}
+	wait, ok := expiry.Earliest(s.backend.Now(), expiries)
+	s.timerMu.Lock()
+	defer s.timerMu.Unlock()
+	if s.timer != nil {
+		s.timer.Stop()
+	}
+	if !ok {
+		return
+	}
+	s.timer = time.AfterFunc(wait, func() {
+		fyne.Do(func() {
+			s.list.Refresh()
+			s.scheduleCountdown()
+		})
+	})
+}
+
+// banner is a tinted strip with an icon and a message.
+func banner(colorName fyne.ThemeColorName, icon fyne.Resource, content fyne.CanvasObject) *fyne.Container {
+	bg := canvas.NewRectangle(withAlpha(theme.Color(colorName), 0x33))
+	bg.CornerRadius = theme.InputRadiusSize()
+	return container.NewPadded(container.NewStack(bg,
+		container.NewBorder(nil, nil, container.NewCenter(widget.NewIcon(icon)), nil, content)))
+}
+
+func withAlpha(c color.Color, a uint8) color.Color {
+	r, g, b, _ := c.RGBA()
+	return color.NRGBA{R: uint8(r >> 8), G: uint8(g >> 8), B: uint8(b >> 8), A: a}
+}

@@ -1,0 +1,182 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/socialomm/desktop/core/account"
+	"github.com/socialomm/desktop/core/secret"
+)
+
+type fakeBackend struct {
+	now      time.Time
+	accounts []account.Account
+	keyring  error
+}
+
+func (f *fakeBackend) Accounts(context.Context) ([]account.Account, error) { return f.accounts, nil }
+func (f *fakeBackend) KeyringProblem(context.Context) error               { return f.keyring }
+func (f *fakeBackend) Now() time.Time                                     { return f.now }
+func (f *fakeBackend) OnChange(func())                                    {}
+
+var testNow = time.Date(2027, 2, 9, 12, 0, 0, 0, time.UTC)
+
+func newTestScreen(t *testing.T, b *fakeBackend) (*accountsScreen, *[]string) {
+	t.Helper()
+	a := test.NewTempApp(t)
+	opened := &[]string{}
+	nav := navigation{
+		compose:  func() { *opened = append(*opened, "compose") },
+		queue:    func() { *opened = append(*opened, "queue") },
+		settings: func() { *opened = append(*opened, "settings") },
+	}
+	s := newAccountsScreen(a, b, nav)
+	// Show synchronously what reload would fetch in the background.
+	s.show(b.accounts, nil, b.keyring)
+	t.Cleanup(s.window.Close)
+	return s, opened
+}
+
+// texts collects every label and button text on the window.
+func texts(t *testing.T, o fyne.CanvasObject) []string {
+	var out []string
+	var walk func(fyne.CanvasObject)
+	walk = func(o fyne.CanvasObject) {
+		if !o.Visible() {
+			return
+		}
+		switch w := o.(type) {
+		case *widget.Label:
+			out = append(out, w.Text)
+		case *widget.Button:
+			out = append(out, w.Text)
+		case fyne.Widget:
+			r := test.TempWidgetRenderer(t, w)
+			for _, c := range r.Objects() {
+				walk(c)
+			}
+			return
+		case *fyne.Container:
+			for _, c := range w.Objects {
+				walk(c)
+			}
+		}
+	}
+	walk(o)
+	return out
+}
+
+func hasText(list []string, s string) bool {
+	for _, t := range list {
+		if strings.Contains(t, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func TestEmptyStateTellsWhatToDo(t *testing.T) {
+	s, _ := newTestScreen(t, &fakeBackend{now: testNow})
+	got := texts(t, s.window.Content())
+	for _, want := range []string{"Accounts", "Connect account", "No profiles connected yet", "Connect your first profile", "Compose", "Queue", "Settings"} {
+		if !hasText(got, want) {
+			t.Errorf("window lacks %q; has %q", want, got)
+		}
+	}
+	if s.connectButton.Disabled() || s.emptyConnect.Disabled() {
+		t.Fatal("connect is disabled with a working keyring")
+	}
+	if s.window.Title() != "SocialOmm — Accounts" {
+		t.Fatalf("title = %q", s.window.Title())
+	}
+}
+
+func TestNavigationReachesComposeQueueSettings(t *testing.T) {
+	s, opened := newTestScreen(t, &fakeBackend{now: testNow})
+	for _, label := range []string{"Compose", "Queue", "Settings"} {
+		b := findButton(t, s.window.Content(), label)
+		test.Tap(b)
+	}
+	if fmt.Sprint(*opened) != "[compose queue settings]" {
+		t.Fatalf("opened %v", *opened)
+	}
+}
+
+func TestNoKeyringTurnsConnectingOffAndSaysWhy(t *testing.T) {
+	err := fmt.Errorf("%w: there is no D-Bus session bus for the Secret Service", secret.ErrUnavailable)
+	s, _ := newTestScreen(t, &fakeBackend{now: testNow, keyring: err})
+	if !s.keyringBanner.Visible() {
+		t.Fatal("no keyring banner")
+	}
+	if !strings.Contains(s.keyringText.Text, "cannot keep sign-in tokens safe") ||
+		!strings.Contains(s.keyringText.Text, "no D-Bus session bus") {
+		t.Fatalf("banner says %q", s.keyringText.Text)
+	}
+	if !s.connectButton.Disabled() || !s.emptyConnect.Disabled() {
+		t.Fatal("connecting is still possible without a keyring")
+	}
+}
+
+func TestRowsShowStateAndCountdown(t *testing.T) {
+	in := func(d time.Duration) *time.Time { x := testNow.Add(d); return &x }
+	b := &fakeBackend{now: testNow, accounts: []account.Account{
+		{ID: 1, Network: "mastodon", Handle: "@lost@example.org", DisplayName: "Lost One",
+			State: account.Disconnected, Reason: account.ReasonRevoked, ExpiresAt: in(-2 * 24 * time.Hour)},
+		{ID: 2, Network: "mastodon", Handle: "@ana@example.org", DisplayName: "Ana",
+			State: account.Connected, ExpiresAt: in(23*24*time.Hour + time.Hour)},
+	}}
+	s, _ := newTestScreen(t, b)
+	s.window.Resize(fyne.NewSize(900, 500))
+	if s.list.Length() != 2 {
+		t.Fatalf("list length %d", s.list.Length())
+	}
+	row := newAccountRow(s)
+	row.set(b.accounts[0], testNow)
+	if row.state.Text != "Access removed — needs Update" || !strings.HasPrefix(row.expires.Text, "Expired 2 days ago") {
+		t.Fatalf("disconnected row: %q / %q", row.state.Text, row.expires.Text)
+	}
+	row.set(b.accounts[1], testNow)
+	if row.state.Text != "Connected" || !strings.HasPrefix(row.expires.Text, "Expires in 23 days (") {
+		t.Fatalf("connected row: %q / %q", row.state.Text, row.expires.Text)
+	}
+	if row.name.Text != "Ana" || row.handle.Text != "@ana@example.org · Mastodon" {
+		t.Fatalf("identity: %q %q", row.name.Text, row.handle.Text)
+	}
+	if got := s.summary.Text; got != "2 profiles" {
+		t.Fatalf("summary %q", got)
+	}
+}
+
+func findButton(t *testing.T, o fyne.CanvasObject, label string) *widget.Button {
+	t.Helper()
+	var found *widget.Button
+	var walk func(fyne.CanvasObject)
+	walk = func(o fyne.CanvasObject) {
+		if found != nil {
+			return
+		}
+		switch w := o.(type) {
+		case *widget.Button:
+			if w.Text == label {
+				found = w
+			}
+		case *fyne.Container:
+			for _, c := range w.Objects {
+				walk(c)
+			}
+		}
+	}
+	walk(o)
+	if found == nil {
+		t.Fatalf("no button %q", label)
+	}
+	return found
+}
+

@@ -1,0 +1,97 @@
+// Package ui draws SocialOmm with Fyne. It calls the engine in core and never
+// the network or SQL itself; slow calls run off the UI goroutine and every
+// widget change goes back through fyne.Do.
+package ui
+
+import (
+	"context"
+	"log/slog"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/app"
+
+	"github.com/socialomm/desktop/core"
+	"github.com/socialomm/desktop/core/instance"
+)
+
+// AppID is SocialOmm's reverse-DNS application id; FyneApp.toml has the same.
+const AppID = "app.socialomm.desktop"
+
+// Run opens the Accounts window and runs the engine until the person quits.
+func Run(ctx context.Context, engine *core.Engine, lock *instance.Lock, logger *slog.Logger) error {
+	a := app.NewWithID(AppID)
+	a.SetIcon(appIcon)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	s := newShell(a, engine, logger)
+	s.accounts.window.Show()
+	// A second start asks this one to come forward.
+	lock.Serve(func() { fyne.Do(s.showAccounts) })
+
+	engineDone := make(chan error, 1)
+	go func() { engineDone <- engine.Run(ctx) }()
+	a.Run()
+	cancel()
+	return <-engineDone
+}
+
+// shell owns the app's windows; each is built once and reused.
+type shell struct {
+	app      fyne.App
+	engine   *core.Engine
+	logger   *slog.Logger
+	accounts *accountsScreen
+	others   map[string]fyne.Window
+}
+
+func newShell(a fyne.App, engine *core.Engine, logger *slog.Logger) *shell {
+	s := &shell{app: a, engine: engine, logger: logger, others: map[string]fyne.Window{}}
+	s.accounts = newAccountsScreen(a, engine, s.navigation())
+	s.accounts.window.SetMaster()
+	s.accounts.start()
+	return s
+}
+
+func (s *shell) showAccounts() {
+	s.accounts.window.Show()
+	s.accounts.window.RequestFocus()
+}
+
+func (s *shell) navigation() navigation {
+	return navigation{
+		compose:  func() { s.showComingWindow("Compose", composeComing) },
+		queue:    func() { s.showComingWindow("Queue", queueComing) },
+		settings: func() { s.showSettings() },
+		quit:     s.app.Quit,
+	}
+}
+
+// showComingWindow opens a window whose screen is still being built.
+func (s *shell) showComingWindow(name string, text comingText) {
+	if w, ok := s.others[name]; ok {
+		w.Show()
+		w.RequestFocus()
+		return
+	}
+	w := s.app.NewWindow("SocialOmm — " + name)
+	w.SetContent(comingSoon(text))
+	w.Resize(fyne.NewSize(560, 420))
+	w.SetOnClosed(func() { delete(s.others, name) })
+	s.others[name] = w
+	w.Show()
+}
+
+func (s *shell) showSettings() {
+	if w, ok := s.others["Settings"]; ok {
+		w.Show()
+		w.RequestFocus()
+		return
+	}
+	w := s.app.NewWindow("SocialOmm — Settings")
+	w.SetContent(newSettingsScreen(w, s.engine.Settings()).content)
+	w.Resize(fyne.NewSize(620, 560))
+	w.SetOnClosed(func() { delete(s.others, "Settings") })
+	s.others["Settings"] = w
+	w.Show()
+}

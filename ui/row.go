@@ -1,0 +1,126 @@
+package ui
+
+import (
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/socialomm/desktop/core/account"
+	"github.com/socialomm/desktop/core/expiry"
+)
+
+// accountRow is one line of the Accounts list. Rows are recycled by the
+// list, so set must overwrite every field.
+type accountRow struct {
+	widget.BaseWidget
+	screen  *accountsScreen
+	account account.Account
+
+	network *canvas.Image
+	avatar  *canvas.Image
+	name    *widget.Label
+	handle  *widget.Label
+	state   *canvas.Text
+	expires *widget.Label
+	more    *widget.Button
+}
+
+func newAccountRow(s *accountsScreen) *accountRow {
+	r := &accountRow{screen: s}
+	r.network = canvas.NewImageFromResource(nil)
+	r.network.FillMode = canvas.ImageFillContain
+	r.network.SetMinSize(fyne.NewSquareSize(22))
+	r.avatar = canvas.NewImageFromResource(avatarPlaceholder)
+	r.avatar.FillMode = canvas.ImageFillContain
+	r.avatar.SetMinSize(fyne.NewSquareSize(40))
+	r.name = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	r.name.Truncation = fyne.TextTruncateEllipsis
+	r.handle = widget.NewLabel("")
+	r.handle.Importance = widget.LowImportance
+	r.handle.Truncation = fyne.TextTruncateEllipsis
+	r.state = canvas.NewText("", theme.Color(theme.ColorNameSuccess))
+	r.state.TextStyle = fyne.TextStyle{Bold: true}
+	r.state.Alignment = fyne.TextAlignTrailing
+	r.expires = widget.NewLabelWithStyle("", fyne.TextAlignTrailing, fyne.TextStyle{})
+	r.more = widget.NewButtonWithIcon("", theme.MoreHorizontalIcon(), r.showMenu)
+	r.more.Importance = widget.LowImportance
+	r.ExtendBaseWidget(r)
+	return r
+}
+
+func (r *accountRow) CreateRenderer() fyne.WidgetRenderer {
+	who := container.NewVBox(r.name, r.handle)
+	status := container.NewVBox(container.NewPadded(r.state), r.expires)
+	left := container.NewHBox(container.NewCenter(r.network), container.NewCenter(r.avatar))
+	right := container.NewHBox(container.NewGridWrap(fyne.NewSize(260, status.MinSize().Height), status), container.NewCenter(r.more))
+	return widget.NewSimpleRenderer(container.NewBorder(nil, nil, left, right, who, layout.NewSpacer()))
+}
+
+func (r *accountRow) set(a account.Account, now time.Time) {
+	r.account = a
+	r.network.Resource = networkIcon(a.Network)
+	r.network.Refresh()
+	name := a.DisplayName
+	if name == "" {
+		name = a.Handle
+	}
+	r.name.SetText(name)
+	r.handle.SetText(a.Handle + " · " + networkTitle(a.Network))
+	text, colour := stateText(a)
+	r.state.Text, r.state.Color = text, theme.Color(colour)
+	r.state.Refresh()
+	r.expires.SetText(expiryLine(a, now))
+}
+
+// stateText is the row's state as a person reads it, with its colour.
+func stateText(a account.Account) (string, fyne.ThemeColorName) {
+	switch a.State {
+	case account.Expiring:
+		return "Expiring soon", theme.ColorNameWarning
+	case account.Disconnected:
+		switch a.Reason {
+		case account.ReasonExpired:
+			return "Expired — needs Update", theme.ColorNameError
+		case account.ReasonPasswordChanged:
+			return "Password changed — needs Update", theme.ColorNameError
+		case account.ReasonRevoked:
+			return "Access removed — needs Update", theme.ColorNameError
+		case account.ReasonScopeLost:
+			return "Permissions lost — needs Update", theme.ColorNameError
+		}
+		return "Disconnected — needs Update", theme.ColorNameError
+	case account.Checking:
+		return "Checking…", theme.ColorNamePrimary
+	}
+	return "Connected", theme.ColorNameSuccess
+}
+
+// expiryLine is "Expires in 23 days (4 Mar 2027)" or a could-not-check note.
+func expiryLine(a account.Account, now time.Time) string {
+	line := expiry.Describe(now, a.ExpiresAt)
+	if date := expiry.ShortDate(a.ExpiresAt, time.Local); date != "" {
+		line += " (" + date + ")"
+	}
+	return line
+}
+
+func (r *accountRow) showMenu() {
+	a := r.account
+	menu := fyne.NewMenu("",
+		fyne.NewMenuItemWithIcon("Update", theme.ViewRefreshIcon(), func() { r.screen.onUpdate(a) }),
+		fyne.NewMenuItemWithIcon("Check now", theme.ConfirmIcon(), func() { r.screen.onCheck(a) }),
+		fyne.NewMenuItemSeparator(),
+		fyne.NewMenuItemWithIcon("Remove…", theme.DeleteIcon(), func() { r.screen.onRemove(a) }),
+	)
+	c := fyne.CurrentApp().Driver().CanvasForObject(r.more)
+	if c == nil {
+		return
+	}
+	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(r.more).Add(fyne.NewPos(0, r.more.Size().Height))
+	widget.ShowPopUpMenuAtPosition(menu, c, pos)
+}

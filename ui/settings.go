@@ -1,0 +1,114 @@
+package ui
+
+import (
+	"context"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/socialomm/desktop/core/settings"
+)
+
+// settingsBackend is what the Settings window needs.
+type settingsBackend interface {
+	Get(ctx context.Context, key string) (string, error)
+	Set(ctx context.Context, key, value string) error
+}
+
+// settingsScreen edits the app-wide settings. Each field is checked as it is
+// typed with the same rules the command line uses.
+type settingsScreen struct {
+	window  fyne.Window
+	backend settingsBackend
+	content fyne.CanvasObject
+	fields  map[string]*widget.Entry
+	status  *widget.Label
+	save    *widget.Button
+}
+
+var generalKeys = []struct{ key, label string }{
+	{"lifespan.days", "Connection lifespan (days)"},
+	{"expiring.days", "Warn as expiring (days before)"},
+	{"check.interval_hours", "Check every (hours)"},
+	{"notify.warn_days", "Warning days"},
+}
+
+func newSettingsScreen(w fyne.Window, backend settingsBackend) *settingsScreen {
+	s := &settingsScreen{window: w, backend: backend, fields: map[string]*widget.Entry{}}
+	form := widget.NewForm()
+	for _, k := range generalKeys {
+		def, _ := settings.Lookup(k.key)
+		e := widget.NewEntry()
+		e.Validator = func(v string) error { _, err := def.Normalize(v); return err }
+		e.OnChanged = func(string) { s.onFieldChanged() }
+		s.fields[k.key] = e
+		item := widget.NewFormItem(k.label, e)
+		item.HintText = def.Help
+		form.AppendItem(item)
+	}
+	s.status = widget.NewLabel("")
+	s.save = widget.NewButton("Save", s.onSave)
+	s.save.Importance = widget.HighImportance
+	heading := widget.NewLabelWithStyle("Connections", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	email := widget.NewLabel("Email notifications can be set up here in a coming version; for now use `socialomm settings set smtp.host …` from a terminal.")
+	email.Wrapping = fyne.TextWrapWord
+	email.Importance = widget.LowImportance
+	s.content = container.NewBorder(nil, container.NewPadded(container.NewBorder(nil, nil, nil, s.save, s.status)), nil, nil,
+		container.NewVScroll(container.NewPadded(container.NewVBox(heading, form, widget.NewSeparator(), email))))
+	s.load()
+	return s
+}
+
+func (s *settingsScreen) load() {
+	s.save.Disable()
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		values := map[string]string{}
+		for key := range s.fields {
+			v, _ := s.backend.Get(ctx, key)
+			values[key] = v
+		}
+		fyne.Do(func() {
+			for key, v := range values {
+				s.fields[key].SetText(v)
+			}
+			s.status.SetText("")
+			s.save.Disable()
+		})
+	}()
+}
+
+func (s *settingsScreen) onFieldChanged() {
+	for _, e := range s.fields {
+		if e.Validate() != nil {
+			s.save.Disable()
+			s.status.SetText("Fix the highlighted field to save.")
+			return
+		}
+	}
+	s.status.SetText("")
+	s.save.Enable()
+}
+
+func (s *settingsScreen) onSave() {
+	values := map[string]string{}
+	for key, e := range s.fields {
+		values[key] = e.Text
+	}
+	s.save.Disable()
+	s.status.SetText("Saving…")
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		for _, k := range generalKeys {
+			if err := s.backend.Set(ctx, k.key, values[k.key]); err != nil {
+				fyne.Do(func() { s.status.SetText("Not saved: " + err.Error()); s.save.Enable() })
+				return
+			}
+		}
+		fyne.Do(func() { s.status.SetText("Saved.") })
+	}()
+}
