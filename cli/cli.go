@@ -337,4 +337,3 @@ func (r *runner) daemon(ctx context.Context, args []string) error {
 		return err
 	})
 }
-
