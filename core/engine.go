@@ -15,6 +15,8 @@ import (
 
 	"github.com/socialomm/desktop/core/account"
 	"github.com/socialomm/desktop/core/clock"
+	"github.com/socialomm/desktop/core/network"
+	"github.com/socialomm/desktop/core/network/mastodon"
 	"github.com/socialomm/desktop/core/secret"
 	"github.com/socialomm/desktop/core/settings"
 	"github.com/socialomm/desktop/core/store"
@@ -38,6 +40,8 @@ type Engine struct {
 	logger   *slog.Logger
 	http     *http.Client
 	dataDir  string
+	adapters map[string]network.Adapter
+	mastodon *mastodon.Adapter
 
 	mu        sync.Mutex
 	listeners []func()
@@ -84,7 +88,7 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Engine{
+	e := &Engine{
 		store:    st,
 		settings: &settings.Service{Store: st, Secrets: opts.Secrets},
 		secrets:  opts.Secrets,
@@ -92,7 +96,14 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 		logger:   opts.Logger,
 		http:     opts.HTTPClient,
 		dataDir:  opts.DataDir,
-	}, nil
+		adapters: map[string]network.Adapter{},
+	}
+	e.mastodon = mastodon.New(opts.HTTPClient, mastodon.WithClock(opts.Clock), mastodon.WithAppLookup(
+		func(ctx context.Context, a account.Account) (mastodon.App, error) {
+			return e.mastodonApp(ctx, a.Instance)
+		}))
+	e.adapters[mastodon.NetworkName] = e.mastodon
+	return e, nil
 }
 
 // Close closes the store.

@@ -26,6 +26,7 @@ type accountsBackend interface {
 	KeyringProblem(ctx context.Context) error
 	Now() time.Time
 	OnChange(fn func())
+	Avatar(ctx context.Context, a account.Account) ([]byte, error)
 }
 
 // navigation opens the app's other windows.
@@ -56,6 +57,10 @@ type accountsScreen struct {
 	timerMu sync.Mutex
 	timer   *time.Timer
 
+	// avatars caches loaded pictures by URL (nil: failed, use the
+	// placeholder); UI goroutine only.
+	avatars map[string]fyne.Resource
+
 	// onConnect starts connecting a profile of a network; onUpdate,
 	// onCheck and onRemove are the row menu's actions.
 	onConnect func(network string)
@@ -66,7 +71,7 @@ type accountsScreen struct {
 
 func newAccountsScreen(a fyne.App, backend accountsBackend, nav navigation) *accountsScreen {
 	w := a.NewWindow("SocialOmm — Accounts")
-	s := &accountsScreen{window: w, backend: backend, nav: nav}
+	s := &accountsScreen{window: w, backend: backend, nav: nav, avatars: map[string]fyne.Resource{}}
 	s.onConnect = func(network string) { s.showComing(networkTitle(network) + " connections") }
 	s.onUpdate = func(account.Account) { s.showComing("Update") }
 	s.onCheck = func(account.Account) { s.showComing("Check now") }
@@ -178,6 +183,44 @@ func (s *accountsScreen) showConnectMenu() {
 
 func (s *accountsScreen) showComing(what string) {
 	dialog.ShowInformation("Coming soon", what+" is not available in this version of SocialOmm yet.", s.window)
+}
+
+// avatar returns an account's picture if it is loaded, and starts loading it
+// otherwise; the list redraws when it arrives. UI goroutine only.
+func (s *accountsScreen) avatar(a account.Account) fyne.Resource {
+	if a.AvatarURL == "" {
+		return avatarPlaceholder
+	}
+	if res, ok := s.avatars[a.AvatarURL]; ok {
+		if res == nil {
+			return avatarPlaceholder
+		}
+		return res
+	}
+	s.avatars[a.AvatarURL] = nil // loading; one fetch per picture
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		data, err := s.backend.Avatar(ctx, a)
+		if err != nil {
+			return
+		}
+		fyne.Do(func() {
+			s.avatars[a.AvatarURL] = fyne.NewStaticResource(fmt.Sprintf("avatar-%d", a.ID), data)
+			s.list.Refresh()
+		})
+	}()
+	return avatarPlaceholder
+}
+
+// markChecking shows an account as being checked until the next reload.
+func (s *accountsScreen) markChecking(id int64) {
+	for i := range s.accounts {
+		if s.accounts[i].ID == id {
+			s.accounts[i].State = account.Checking
+		}
+	}
+	s.list.Refresh()
 }
 
 // start loads the accounts and reloads them whenever the engine says they

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -178,4 +179,8 @@ func findButton(t *testing.T, o fyne.CanvasObject, label string) *widget.Button 
 		t.Fatalf("no button %q", label)
 	}
 	return found
+}
+
+func (f *fakeBackend) Avatar(context.Context, account.Account) ([]byte, error) {
+	return nil, errors.New("no avatars in tests")
 }

@@ -49,6 +49,7 @@ func newShell(a fyne.App, engine *core.Engine, logger *slog.Logger) *shell {
 	s := &shell{app: a, engine: engine, logger: logger, others: map[string]fyne.Window{}}
 	s.accounts = newAccountsScreen(a, engine, s.navigation())
 	s.accounts.window.SetMaster()
+	s.wireAccountActions()
 	s.accounts.start()
 	return s
 }

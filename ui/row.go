@@ -65,6 +65,10 @@ func (r *accountRow) set(a account.Account, now time.Time) {
 	r.account = a
 	r.network.Resource = networkIcon(a.Network)
 	r.network.Refresh()
+	if res := r.screen.avatar(a); r.avatar.Resource != res {
+		r.avatar.Resource = res
+		r.avatar.Refresh()
+	}
 	name := a.DisplayName
 	if name == "" {
 		name = a.Handle

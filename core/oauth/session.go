@@ -39,6 +39,11 @@ type Options struct {
 	CallbackPath string
 	// NetworkName ("Mastodon", "X") is used in the pages the browser tab ends on.
 	NetworkName string
+	// PreferredPort, when set, is tried first: servers that match the
+	// redirect URI exactly (GoToSocial) accept only the port the app was
+	// registered with. If it is taken, the OS picks a free port and the
+	// caller registers again for it.
+	PreferredPort int
 }
 
 // Opener opens a URL in the person's browser.
@@ -96,7 +101,13 @@ func Start(ctx context.Context, opts Options) (*Session, error) {
 	}
 
 	var lc net.ListenConfig
-	ln, err := lc.Listen(ctx, "tcp4", "127.0.0.1:0")
+	var ln net.Listener
+	if opts.PreferredPort > 0 {
+		ln, err = lc.Listen(ctx, "tcp4", fmt.Sprintf("127.0.0.1:%d", opts.PreferredPort))
+	}
+	if ln == nil {
+		ln, err = lc.Listen(ctx, "tcp4", "127.0.0.1:0")
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open loopback listener for the sign-in: %w", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -727,5 +728,37 @@ func TestListenerBindsLoopbackOnly(t *testing.T) {
 	defer s2.Close()
 	if s2.RedirectURI() == s.RedirectURI() || s2.state == s.state || s2.verifier == s.verifier {
 		t.Fatal("two attempts share a port, state or verifier")
+	}
+}
+
+func TestPreferredPortIsUsedWhenFreeAndFallsBackWhenTaken(t *testing.T) {
+	first, err := Start(context.Background(), Options{Timeout: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	portOf := func(s *Session) int {
+		u, _ := url.Parse(s.RedirectURI())
+		p, _ := net.LookupPort("tcp", u.Port())
+		return p
+	}
+	port := portOf(first)
+	// Taken: the second attempt gets another port instead of failing.
+	second, err := Start(context.Background(), Options{Timeout: time.Minute, PreferredPort: port})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := portOf(second); got == port {
+		t.Fatalf("second session shares port %d", port)
+	}
+	second.Close()
+	first.Close()
+	// Free again: it is used, so the registered redirect URI fits.
+	third, err := Start(context.Background(), Options{Timeout: time.Minute, PreferredPort: port})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer third.Close()
+	if want := "http://127.0.0.1:" + strconv.Itoa(port) + "/callback"; third.RedirectURI() != want {
+		t.Fatalf("redirect %s, want %s", third.RedirectURI(), want)
 	}
 }

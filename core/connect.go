@@ -1,0 +1,207 @@
+package core
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/socialomm/desktop/core/account"
+	"github.com/socialomm/desktop/core/network"
+	"github.com/socialomm/desktop/core/network/mastodon"
+	"github.com/socialomm/desktop/core/oauth"
+	"github.com/socialomm/desktop/core/secret"
+	"github.com/socialomm/desktop/core/store"
+)
+
+// SignIn is how a connect or update reaches the person: the browser to
+// open, and where to report what is happening.
+type SignIn struct {
+	// Open shows the network's sign-in page; oauth.SystemOpener when nil.
+	Open oauth.Opener
+	// Progress receives short sentences for the person ("Waiting for you to
+	// sign in to example.org in your browser…"); may be nil.
+	Progress func(string)
+	// Timeout bounds the wait for the browser; 5 minutes when zero.
+	Timeout time.Duration
+}
+
+func (s SignIn) say(msg string) {
+	if s.Progress != nil {
+		s.Progress(msg)
+	}
+}
+
+// ErrOtherProfile means the person signed in as a different profile than
+// the one being updated; nothing was changed.
+var ErrOtherProfile = errors.New("signed in as a different profile")
+
+// OtherProfileError names both profiles.
+type OtherProfileError struct {
+	Want, Got string
+}
+
+func (e *OtherProfileError) Error() string {
+	return fmt.Sprintf("you signed in as %s, but this account is %s. Nothing was changed. "+
+		"Sign out of %s in your browser, then choose Update again and sign in as %s.", e.Got, e.Want, e.Got, e.Want)
+}
+
+func (e *OtherProfileError) Unwrap() error { return ErrOtherProfile }
+
+// ConnectMastodon connects a profile on a Mastodon-compatible server through
+// its sign-in page. Connecting a profile that is already connected updates
+// that account instead of adding another.
+func (e *Engine) ConnectMastodon(ctx context.Context, instance string, in SignIn) (account.Account, error) {
+	base, err := mastodon.NormalizeInstance(instance)
+	if err != nil {
+		return account.Account{}, err
+	}
+	profile, creds, base, err := e.mastodonSignIn(ctx, base, in)
+	if err != nil {
+		return account.Account{}, err
+	}
+	existing, err := e.store.AccountByRemote(ctx, mastodon.NetworkName, base, profile.RemoteID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		existing = account.Account{Network: mastodon.NetworkName, Instance: base, RemoteID: profile.RemoteID}
+	case err != nil:
+		return account.Account{}, err
+	}
+	return e.storeSignIn(ctx, existing, profile, creds)
+}
+
+// Update reconnects an existing account through the network's sign-in page.
+// It must come back as the same profile; if the person signs in as someone
+// else, an *OtherProfileError is returned and nothing changes.
+func (e *Engine) Update(ctx context.Context, id int64, in SignIn) (account.Account, error) {
+	a, err := e.Account(ctx, id)
+	if err != nil {
+		return a, err
+	}
+	if a.Network != mastodon.NetworkName {
+		return a, fmt.Errorf("SocialOmm cannot reconnect %s accounts in this version", a.Network)
+	}
+	profile, creds, _, err := e.mastodonSignIn(ctx, a.Instance, in)
+	if err != nil {
+		return a, err
+	}
+	if profile.RemoteID != a.RemoteID {
+		return a, &OtherProfileError{Want: a.Handle, Got: profile.Handle}
+	}
+	return e.storeSignIn(ctx, a, profile, creds)
+}
+
+// storeSignIn keeps a fresh sign-in: tokens to the keyring first, then the
+// account row, connected with a renewed expiry.
+func (e *Engine) storeSignIn(ctx context.Context, a account.Account, p network.Profile, creds network.Credentials) (account.Account, error) {
+	if err := e.saveCredentials(ctx, a, creds); err != nil {
+		return a, err
+	}
+	now := e.clock.Now()
+	before := a
+	a.Handle, a.DisplayName, a.AvatarURL, a.ProfileURL = p.Handle, p.DisplayName, p.AvatarURL, p.ProfileURL
+	a.ExpiresAt = e.connectionExpiry(ctx, now, creds)
+	a.State, a.Reason, a.LastError = e.liveState(ctx, now, a.ExpiresAt), account.ReasonNone, ""
+	a.LastCheckedAt, a.LastGoodCheckAt = &now, &now
+	message := "Connected"
+	if before.ID != 0 {
+		message = "Reconnected"
+		before.State = "" // always log a reconnect, even from connected
+	}
+	return e.transition(ctx, before, a, message)
+}
+
+// mastodonSignIn runs the browser flow against a server and returns whose
+// token came back. base may be replaced by where the server really answers.
+func (e *Engine) mastodonSignIn(ctx context.Context, base string, in SignIn) (network.Profile, network.Credentials, string, error) {
+	if err := e.KeyringProblem(ctx); err != nil {
+		return network.Profile{}, network.Credentials{}, base, fmt.Errorf("SocialOmm will not connect without a keyring to keep the sign-in safe: %w", err)
+	}
+	host := displayHost(base)
+	in.say("Contacting " + host + "…")
+	info, err := e.mastodon.Instance(ctx, base)
+	if err != nil {
+		return network.Profile{}, network.Credentials{}, base, err
+	}
+	if info.BaseURL != "" {
+		base = info.BaseURL
+	}
+	app, _ := e.mastodonApp(ctx, base)
+	sess, err := oauth.Start(ctx, oauth.Options{
+		Logger: e.logger, Timeout: in.Timeout, NetworkName: "Mastodon", PreferredPort: app.Port(),
+	})
+	if err != nil {
+		return network.Profile{}, network.Credentials{}, base, err
+	}
+	defer sess.Close()
+	if !app.Accepts(sess.RedirectURI(), info.AnyLoopbackPort()) {
+		in.say("Registering SocialOmm on " + host + "…")
+		app, err = mastodon.Register(ctx, e.http, base, sess.RedirectURI())
+		if err != nil {
+			return network.Profile{}, network.Credentials{}, base, err
+		}
+		if err := e.saveMastodonApp(ctx, base, app); err != nil {
+			return network.Profile{}, network.Credentials{}, base, err
+		}
+	}
+	cfg := mastodon.OAuthConfig(base, app)
+	open := in.Open
+	if open == nil {
+		open = oauth.SystemOpener(e.logger)
+	}
+	if err := open(ctx, sess.AuthCodeURL(cfg)); err != nil {
+		return network.Profile{}, network.Credentials{}, base, fmt.Errorf("could not open your browser: %w", err)
+	}
+	in.say("Waiting for you to sign in to " + host + " in your browser…")
+	code, err := sess.Wait(ctx)
+	if err != nil {
+		return network.Profile{}, network.Credentials{}, base, err
+	}
+	in.say("Finishing the connection with " + host + "…")
+	tok, err := sess.Exchange(ctx, cfg, code)
+	if err != nil {
+		return network.Profile{}, network.Credentials{}, base, err
+	}
+	creds := network.Credentials{AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken, Expiry: tok.Expiry}
+	profile, err := e.mastodon.Verify(ctx, account.Account{Network: mastodon.NetworkName, Instance: base}, creds)
+	if err != nil {
+		return network.Profile{}, network.Credentials{}, base, fmt.Errorf("%s gave SocialOmm access, but then refused it: %w", host, err)
+	}
+	return profile, creds, base, nil
+}
+
+// mastodonApp is SocialOmm's registration on a server: id and redirect in
+// SQLite, the whole App (with its secret) in the keyring.
+func (e *Engine) mastodonApp(ctx context.Context, base string) (mastodon.App, error) {
+	if _, err := e.store.NetworkApp(ctx, mastodon.NetworkName, base); err != nil {
+		return mastodon.App{}, err
+	}
+	raw, err := e.secrets.Get(ctx, secret.ClientSecret, store.AppKey(mastodon.NetworkName, base))
+	if err != nil {
+		return mastodon.App{}, err
+	}
+	var app mastodon.App
+	if err := json.Unmarshal([]byte(raw), &app); err != nil {
+		return mastodon.App{}, fmt.Errorf("the stored registration for %s is unreadable: %w", displayHost(base), err)
+	}
+	return app, nil
+}
+
+func (e *Engine) saveMastodonApp(ctx context.Context, base string, app mastodon.App) error {
+	raw, err := json.Marshal(app)
+	if err != nil {
+		return err
+	}
+	if err := e.secrets.Set(ctx, secret.ClientSecret, store.AppKey(mastodon.NetworkName, base), string(raw)); err != nil {
+		return fmt.Errorf("keep SocialOmm's registration on %s in the keyring: %w", displayHost(base), err)
+	}
+	return e.store.SaveNetworkApp(ctx, store.NetworkApp{
+		Network: mastodon.NetworkName, Instance: base, ClientID: app.ClientID,
+		RedirectURI: app.RedirectURI, Scopes: mastodon.Scopes,
+	})
+}
+
+func displayHost(base string) string {
+	return hostOf(account.Account{Instance: base})
+}

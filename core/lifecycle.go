@@ -1,0 +1,246 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/socialomm/desktop/core/account"
+	"github.com/socialomm/desktop/core/expiry"
+	"github.com/socialomm/desktop/core/network"
+	"github.com/socialomm/desktop/core/secret"
+	"github.com/socialomm/desktop/core/store"
+)
+
+// credentialKey is the keyring key of an account's tokens. It is made of the
+// network's identity of the profile, so it is known before the account row
+// exists and stays the same across Update.
+func credentialKey(a account.Account) string {
+	return a.Network + " " + a.Instance + " " + a.RemoteID
+}
+
+func (e *Engine) saveCredentials(ctx context.Context, a account.Account, c network.Credentials) error {
+	key := credentialKey(a)
+	if err := e.secrets.Set(ctx, secret.AccessToken, key, c.AccessToken); err != nil {
+		return fmt.Errorf("keep the new sign-in in the keyring: %w", err)
+	}
+	if c.RefreshToken == "" {
+		return e.secrets.Delete(ctx, secret.RefreshToken, key)
+	}
+	if err := e.secrets.Set(ctx, secret.RefreshToken, key, c.RefreshToken); err != nil {
+		return fmt.Errorf("keep the new sign-in in the keyring: %w", err)
+	}
+	return nil
+}
+
+func (e *Engine) credentials(ctx context.Context, a account.Account) (network.Credentials, error) {
+	key := credentialKey(a)
+	access, err := e.secrets.Get(ctx, secret.AccessToken, key)
+	if err != nil {
+		return network.Credentials{}, err
+	}
+	refresh, err := e.secrets.Get(ctx, secret.RefreshToken, key)
+	if err != nil && !errors.Is(err, secret.ErrNotFound) {
+		return network.Credentials{}, err
+	}
+	return network.Credentials{AccessToken: access, RefreshToken: refresh}, nil
+}
+
+func (e *Engine) deleteCredentials(ctx context.Context, a account.Account) error {
+	key := credentialKey(a)
+	return errors.Join(
+		e.secrets.Delete(ctx, secret.AccessToken, key),
+		e.secrets.Delete(ctx, secret.RefreshToken, key),
+	)
+}
+
+// connectionExpiry is when a new connection ends: the network's own end
+// where it gives one, capped by the lifespan setting (0: no cap).
+func (e *Engine) connectionExpiry(ctx context.Context, now time.Time, c network.Credentials) *time.Time {
+	var end time.Time
+	switch {
+	case !c.ConnectionExpiry.IsZero():
+		end = c.ConnectionExpiry
+	case !c.Expiry.IsZero() && c.RefreshToken == "":
+		end = c.Expiry
+	}
+	if days := e.settings.Int(ctx, "lifespan.days"); days > 0 {
+		limit := now.Add(time.Duration(days) * 24 * time.Hour)
+		if end.IsZero() || limit.Before(end) {
+			end = limit
+		}
+	}
+	if end.IsZero() {
+		return nil
+	}
+	end = end.UTC().Truncate(time.Second)
+	return &end
+}
+
+// liveState is the state of a connection whose token works: connected, or
+// expiring inside the warning window.
+func (e *Engine) liveState(ctx context.Context, now time.Time, expiresAt *time.Time) account.State {
+	if expiresAt == nil {
+		return account.Connected
+	}
+	window := time.Duration(e.settings.Int(ctx, "expiring.days")) * 24 * time.Hour
+	if expiresAt.Sub(now) <= window {
+		return account.Expiring
+	}
+	return account.Connected
+}
+
+// transition stores a changed account and logs the change when its state or
+// reason moved.
+func (e *Engine) transition(ctx context.Context, before, after account.Account, message string) (account.Account, error) {
+	saved, err := e.store.SaveAccount(ctx, after)
+	if err != nil {
+		return saved, err
+	}
+	if before.State != after.State || before.Reason != after.Reason {
+		kind := string(after.State)
+		if after.Reason != "" {
+			kind += ":" + string(after.Reason)
+		}
+		if message == "" {
+			message = describeTransition(after, e.clock.Now())
+		}
+		if err := e.store.LogActivity(ctx, saved.ID, kind, message); err != nil {
+			e.logger.Warn("activity log", "err", err)
+		}
+	}
+	e.changed()
+	return saved, nil
+}
+
+func describeTransition(a account.Account, now time.Time) string {
+	switch a.State {
+	case account.Disconnected:
+		return "Disconnected: " + a.Reason.Describe()
+	case account.Expiring:
+		return "Expiring: " + expiry.Describe(now, a.ExpiresAt)
+	}
+	return "Connected"
+}
+
+// Check verifies an account's access at once and records the outcome. Lost
+// access disconnects the account with its reason; a network that cannot be
+// asked leaves the state alone and says so in LastError.
+func (e *Engine) Check(ctx context.Context, id int64) (account.Account, error) {
+	a, err := e.Account(ctx, id)
+	if err != nil {
+		return a, err
+	}
+	now := e.clock.Now()
+	before := a
+	a.LastCheckedAt = &now
+
+	if a.ExpiresAt != nil && !now.Before(*a.ExpiresAt) {
+		a.State, a.Reason, a.LastError = account.Disconnected, account.ReasonExpired, ""
+		return e.transition(ctx, before, a, "")
+	}
+	if a.State == account.Disconnected && a.Reason == account.ReasonExpired {
+		return a, nil
+	}
+	ad, ok := e.adapters[a.Network]
+	if !ok {
+		return a, fmt.Errorf("SocialOmm cannot check %s accounts in this version", a.Network)
+	}
+	creds, err := e.credentials(ctx, a)
+	switch {
+	case errors.Is(err, secret.ErrNotFound):
+		a.State, a.Reason = account.Disconnected, account.ReasonInvalid
+		a.LastError = "SocialOmm's sign-in for this profile is missing from the keyring."
+		return e.transition(ctx, before, a, "Disconnected: the sign-in is missing from the keyring")
+	case err != nil:
+		a.LastError = "Could not check: the keyring did not answer (" + err.Error() + ")"
+		return e.transition(ctx, before, a, "")
+	}
+	profile, err := ad.Verify(ctx, a, creds)
+	switch {
+	case err == nil:
+		a.State, a.Reason, a.LastError = e.liveState(ctx, now, a.ExpiresAt), account.ReasonNone, ""
+		a.LastGoodCheckAt = &now
+		if profile.DisplayName != "" {
+			a.DisplayName = profile.DisplayName
+		}
+		if profile.AvatarURL != a.AvatarURL {
+			a.AvatarURL = profile.AvatarURL
+		}
+		return e.transition(ctx, before, a, "")
+	case network.ReasonOf(err) != account.ReasonNone:
+		a.State, a.Reason, a.LastError = account.Disconnected, network.ReasonOf(err), err.Error()
+		a.LastGoodCheckAt = &now // the network answered about the token
+		return e.transition(ctx, before, a, "")
+	default:
+		a.LastError = "Could not check: " + err.Error()
+		return e.transition(ctx, before, a, "")
+	}
+}
+
+// RemoveReport says what Remove did.
+type RemoveReport struct {
+	Account account.Account `json:"account"`
+	// Revoked is true when the network confirmed the token is ended.
+	Revoked bool `json:"revoked"`
+	// RevokeNote explains a revocation that did not happen; removal went
+	// ahead anyway.
+	RevokeNote string `json:"revoke_note,omitempty"`
+	// DroppedPosts counts queued posts for this profile that will not go out.
+	DroppedPosts int `json:"dropped_posts"`
+}
+
+// QueuedPosts counts an account's posts that have not gone out yet, for the
+// Remove confirmation.
+func (e *Engine) QueuedPosts(ctx context.Context, id int64) (int, error) {
+	return e.store.QueuedTargets(ctx, id)
+}
+
+// Remove revokes an account's token where the network allows (a failure is
+// reported, not fatal), deletes its secrets, and deletes the account with its
+// queued posts for it.
+func (e *Engine) Remove(ctx context.Context, id int64) (RemoveReport, error) {
+	a, err := e.Account(ctx, id)
+	if err != nil {
+		return RemoveReport{}, err
+	}
+	report := RemoveReport{Account: a}
+	report.DroppedPosts, _ = e.store.QueuedTargets(ctx, id)
+	if ad, ok := e.adapters[a.Network]; ok {
+		creds, err := e.credentials(ctx, a)
+		if err == nil {
+			err = ad.Revoke(ctx, a, creds)
+		}
+		switch {
+		case err == nil:
+			report.Revoked = true
+		case errors.Is(err, network.ErrRevokeUnsupported):
+			report.RevokeNote = hostOf(a) + " offers no way for apps to give up their access; to be sure, remove SocialOmm in the profile's settings under authorised apps."
+		default:
+			report.RevokeNote = "Could not revoke SocialOmm's access at " + hostOf(a) + " (" + err.Error() + "); remove SocialOmm in the profile's settings under authorised apps."
+		}
+	}
+	if err := e.deleteCredentials(ctx, a); err != nil {
+		return report, fmt.Errorf("the account was not removed, because its sign-in could not be deleted from the keyring: %w", err)
+	}
+	if err := e.store.DeleteAccount(ctx, id); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return report, err
+	}
+	msg := "Removed " + a.Handle
+	if !report.Revoked && report.RevokeNote != "" {
+		msg += " (access not revoked at the network)"
+	}
+	e.store.LogActivity(ctx, 0, "removed", msg)
+	e.changed()
+	return report, nil
+}
+
+func hostOf(a account.Account) string {
+	h := strings.TrimPrefix(strings.TrimPrefix(a.Instance, "https://"), "http://")
+	if h == "" {
+		return a.Network
+	}
+	return h
+}
