@@ -61,14 +61,20 @@ func (e *Engine) ConnectMastodon(ctx context.Context, instance string, in SignIn
 	if err != nil {
 		return account.Account{}, err
 	}
-	existing, err := e.store.AccountByRemote(ctx, mastodon.NetworkName, base, profile.RemoteID)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		existing = account.Account{Network: mastodon.NetworkName, Instance: base, RemoteID: profile.RemoteID}
-	case err != nil:
+	existing, err := e.accountFor(ctx, mastodon.NetworkName, base, profile.RemoteID)
+	if err != nil {
 		return account.Account{}, err
 	}
 	return e.storeSignIn(ctx, existing, profile, creds)
+}
+
+// accountFor is the stored account of a remote profile, or a new one.
+func (e *Engine) accountFor(ctx context.Context, networkName, instance, remoteID string) (account.Account, error) {
+	a, err := e.store.AccountByRemote(ctx, networkName, instance, remoteID)
+	if errors.Is(err, store.ErrNotFound) {
+		return account.Account{Network: networkName, Instance: instance, RemoteID: remoteID}, nil
+	}
+	return a, err
 }
 
 // Update reconnects an existing account through the network's sign-in page.

@@ -163,6 +163,54 @@ func OAuthConfig(baseURL string, app App) *oauth2.Config {
 	}
 }
 
+// CheckApp asks whether the server still knows app, before a sign-in is
+// started with it: a sign-in with a registration the server lost ends on an
+// error page in the browser and never comes back to the loopback listener.
+// GoToSocial v0.18.3 deletes a registration when any account that signed in
+// through it is deleted (internal/processing/account/delete.go,
+// deleteUserAndTokensForAccount), and Mastodon when the owner deletes it.
+//
+// It asks for an app-level token (grant_type=client_credentials, which both
+// servers support; GoToSocial wants redirect_uri on it too). nil means the
+// registration works; an error that Is ErrAppGone means register again
+// (Mastodon: 401 invalid_client; GoToSocial: 400 invalid_client for a wrong
+// secret, 400 "sql: no rows in result set" for an unknown client id). Other
+// errors (network trouble, an unexpected refusal) say nothing about the
+// registration: go on with it.
+func CheckApp(ctx context.Context, client *http.Client, baseURL string, app App) error {
+	host := displayHost(baseURL)
+	scopes := app.Scopes
+	if len(scopes) == 0 {
+		scopes = strings.Fields(Scopes)
+	}
+	form := url.Values{
+		"grant_type":    {"client_credentials"},
+		"client_id":     {app.ClientID},
+		"client_secret": {app.ClientSecret},
+		"redirect_uri":  {app.RedirectURI},
+		"scope":         {strings.Join(scopes, " ")},
+	}
+	rep, _, err := send(ctx, client, host, request{method: http.MethodPost, url: endpoint(baseURL, "/oauth/token"), form: form,
+		secrets: []string{app.ClientSecret}})
+	if err != nil {
+		return err
+	}
+	gone := &kindError{kind: ErrAppGone, msg: host + " no longer knows SocialOmm's registration; SocialOmm registers again"}
+	switch rep.status {
+	case http.StatusUnauthorized:
+		return gone
+	case http.StatusBadRequest:
+		var j struct {
+			Error string `json:"error"`
+		}
+		_ = json.Unmarshal(rep.body, &j)
+		if j.Error == "invalid_client" || strings.Contains(j.Error, "no rows") {
+			return gone
+		}
+	}
+	return Classify(host, rep.status, rep.header, rep.body, time.Now())
+}
+
 // RevokeWithApp ends token on the server with POST /oauth/revoke (RFC 7009),
 // authenticated as app, which must be the App that issued the token.
 // Servers without the endpoint (GoToSocial v0.18.3: 404) give an error that

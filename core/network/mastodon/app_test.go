@@ -215,3 +215,50 @@ func TestRevokeWithApp(t *testing.T) {
 		}
 	})
 }
+
+func TestCheckApp(t *testing.T) {
+	ctx := context.Background()
+	app := App{ClientID: "cid", ClientSecret: "csecret", RedirectURI: "http://127.0.0.1:5000/callback", Scopes: []string{"read:accounts", "write:statuses"}}
+	cases := []struct {
+		name   string
+		status int
+		body   string
+		gone   bool
+		ok     bool
+	}{
+		{"works", 200, `{"access_token":"MZVJM2I5","created_at":1795629608,"expires_in":7200,"scope":"read:accounts write:statuses","token_type":"Bearer"}`, false, true},
+		{"Mastodon unknown client", 401, `{"error":"invalid_client","error_description":"Client authentication failed due to unknown client, no client authentication included, or unsupported authentication method."}`, true, false},
+		{"GoToSocial wrong secret", 400, `{"error":"invalid_client","error_description":"Bad Request: could not get access token: invalid_client"}`, true, false},
+		{"GoToSocial unknown client", 400, `{"error":"sql: no rows in result set","error_description":"Bad Request: could not get access token: sql: no rows in result set"}`, true, false},
+		{"other refusal", 400, `{"error":"invalid_scope","error_description":"The requested scope is invalid, unknown, or malformed."}`, false, false},
+		{"trouble", 503, ``, false, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var form map[string][]string
+			base := serve(t, func(w http.ResponseWriter, r *http.Request) {
+				r.ParseForm()
+				form = r.PostForm
+				if r.URL.Path != "/oauth/token" {
+					t.Errorf("path %s", r.URL.Path)
+				}
+				w.WriteHeader(c.status)
+				w.Write([]byte(c.body))
+			})
+			err := CheckApp(ctx, nil, base, app)
+			if (err == nil) != c.ok || errors.Is(err, ErrAppGone) != c.gone {
+				t.Fatalf("got %v", err)
+			}
+			want := map[string][]string{
+				"grant_type": {"client_credentials"}, "client_id": {"cid"}, "client_secret": {"csecret"},
+				"redirect_uri": {"http://127.0.0.1:5000/callback"}, "scope": {"read:accounts write:statuses"},
+			}
+			if !reflect.DeepEqual(form, want) {
+				t.Errorf("form %v", form)
+			}
+			if err != nil && strings.Contains(err.Error(), "csecret") {
+				t.Errorf("secret in %v", err)
+			}
+		})
+	}
+}

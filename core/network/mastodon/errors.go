@@ -39,6 +39,9 @@ var (
 	// may or may not have been published. Never send it again blindly: look
 	// for it with RecentStatuses first (GoToSocial ignores Idempotency-Key).
 	ErrOutcomeUnknown = errors.New("the post may or may not have been published")
+	// ErrAppGone: the server no longer knows SocialOmm's registration (the
+	// App); register again before the next sign-in.
+	ErrAppGone = errors.New("the server no longer knows SocialOmm's registration")
 )
 
 // RejectedError means the server understood the request and refused it: a
@@ -173,9 +176,13 @@ func (e *StatusError) Error() string {
 // deletes the tokens, internal/processing/account/delete.go
 // deleteUserAndTokensForAccount, and v0.18.3 has no other way to end one),
 // "Unauthorized: user not supplied or not authorized" (user disabled or
-// unconfirmed) or "Unauthorized: account not supplied or not authorized"
-// (account suspended, which deletion also does): all of these mean the
-// profile is gone or shut, ReasonRevoked.
+// unconfirmed), "Unauthorized: account not supplied or not authorized"
+// (account suspended, which deletion also does) or "Unauthorized:
+// application not supplied" (the app registration is gone: deleting any
+// account deletes the applications its tokens came from, so every other
+// account signed in through the same registration loses access too; see
+// CheckApp). All of these mean the profile or SocialOmm's registration is
+// gone: ReasonRevoked.
 func lostReason(words string, fallback account.Reason) account.Reason {
 	w := strings.ToLower(words)
 	switch {
@@ -186,6 +193,7 @@ func lostReason(words string, fallback account.Reason) account.Reason {
 	case strings.Contains(w, "token not supplied"),
 		strings.Contains(w, "user not supplied"),
 		strings.Contains(w, "account not supplied"),
+		strings.Contains(w, "application not supplied"),
 		strings.Contains(w, "suspended"),
 		strings.Contains(w, "disabled"),
 		isNoUser(w):

@@ -72,6 +72,8 @@ func TestClassify(t *testing.T) {
 			kind: wantLost, reason: account.ReasonRevoked, words: "Unauthorized: token not supplied"},
 		{name: "GoToSocial disabled user", status: 401, body: `{"error":"Unauthorized: user not supplied or not authorized"}`,
 			kind: wantLost, reason: account.ReasonRevoked},
+		{name: "GoToSocial registration deleted", status: 401, body: `{"error":"Unauthorized: application not supplied"}`,
+			kind: wantLost, reason: account.ReasonRevoked},
 		{name: "GoToSocial suspended account", status: 401, body: `{"error":"Unauthorized: account not supplied or not authorized"}`,
 			kind: wantLost, reason: account.ReasonRevoked},
 
