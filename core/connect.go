@@ -57,15 +57,15 @@ func (e *Engine) ConnectMastodon(ctx context.Context, instance string, in SignIn
 	if err != nil {
 		return account.Account{}, err
 	}
-	profile, creds, base, err := e.mastodonSignIn(ctx, base, in)
+	result, err := e.mastodonSignIn(ctx, base, nil, in)
 	if err != nil {
 		return account.Account{}, err
 	}
-	existing, err := e.accountFor(ctx, mastodon.NetworkName, base, profile.RemoteID)
+	existing, err := e.accountFor(ctx, mastodon.NetworkName, result.base, result.profile.RemoteID)
 	if err != nil {
 		return account.Account{}, err
 	}
-	return e.storeSignIn(ctx, existing, profile, creds)
+	return e.storeMastodonSignIn(ctx, existing, result)
 }
 
 // accountFor is the stored account of a remote profile, or a new one.
@@ -88,14 +88,14 @@ func (e *Engine) Update(ctx context.Context, id int64, in SignIn) (account.Accou
 	if a.Network != mastodon.NetworkName {
 		return a, fmt.Errorf("SocialOmm cannot reconnect %s accounts in this version", a.Network)
 	}
-	profile, creds, _, err := e.mastodonSignIn(ctx, a.Instance, in)
+	result, err := e.mastodonSignIn(ctx, a.Instance, &a, in)
 	if err != nil {
 		return a, err
 	}
-	if profile.RemoteID != a.RemoteID {
-		return a, &OtherProfileError{Want: a.Handle, Got: profile.Handle}
+	if result.profile.RemoteID != a.RemoteID {
+		return a, &OtherProfileError{Want: a.Handle, Got: result.profile.Handle}
 	}
-	return e.storeSignIn(ctx, a, profile, creds)
+	return e.storeMastodonSignIn(ctx, a, result)
 }
 
 // storeSignIn keeps a fresh sign-in: tokens to the keyring first, then the
@@ -118,37 +118,79 @@ func (e *Engine) storeSignIn(ctx context.Context, a account.Account, p network.P
 	return e.transition(ctx, before, a, message)
 }
 
+// storeMastodonSignIn keeps the registration that issued the token next to
+// it (revoking needs that very registration), then the sign-in itself.
+func (e *Engine) storeMastodonSignIn(ctx context.Context, a account.Account, r mastodonResult) (account.Account, error) {
+	if err := e.saveApp(ctx, credentialKey(a), r.app); err != nil {
+		return a, err
+	}
+	return e.storeSignIn(ctx, a, r.profile, r.creds)
+}
+
+type mastodonResult struct {
+	base    string
+	app     mastodon.App
+	profile network.Profile
+	creds   network.Credentials
+}
+
 // mastodonSignIn runs the browser flow against a server and returns whose
-// token came back. base may be replaced by where the server really answers.
-func (e *Engine) mastodonSignIn(ctx context.Context, base string, in SignIn) (network.Profile, network.Credentials, string, error) {
+// token came back. existing is the account being updated, nil for a new
+// connection.
+//
+// Which registration it signs in through: on Mastodon, one per server, since
+// Mastodon accepts any loopback port and keeps an app when a profile goes.
+// Elsewhere (GoToSocial) each profile gets its own: GoToSocial deletes an app
+// together with any account that signed in through it, so a shared one would
+// let one profile's deletion disconnect every other profile on that server.
+// An account being updated reuses its own registration, listening on the
+// port it was registered with, since GoToSocial matches the port exactly.
+func (e *Engine) mastodonSignIn(ctx context.Context, base string, existing *account.Account, in SignIn) (mastodonResult, error) {
 	if err := e.KeyringProblem(ctx); err != nil {
-		return network.Profile{}, network.Credentials{}, base, fmt.Errorf("SocialOmm will not connect without a keyring to keep the sign-in safe: %w", err)
+		return mastodonResult{}, fmt.Errorf("SocialOmm will not connect without a keyring to keep the sign-in safe: %w", err)
 	}
 	host := displayHost(base)
 	in.say("Contacting " + host + "…")
 	info, err := e.mastodon.Instance(ctx, base)
 	if err != nil {
-		return network.Profile{}, network.Credentials{}, base, err
+		return mastodonResult{}, err
 	}
-	if info.BaseURL != "" {
+	if info.BaseURL != "" && existing == nil {
 		base = info.BaseURL
 	}
-	app, _ := e.mastodonApp(ctx, base)
+	var app mastodon.App
+	switch {
+	case existing != nil:
+		app, _ = e.loadApp(ctx, credentialKey(*existing))
+	case info.AnyLoopbackPort():
+		app, _ = e.loadApp(ctx, store.AppKey(mastodon.NetworkName, base))
+	}
+	if app.ClientID != "" {
+		if err := mastodon.CheckApp(ctx, e.http, base, app); errors.Is(err, mastodon.ErrAppGone) {
+			app = mastodon.App{}
+		}
+	}
 	sess, err := oauth.Start(ctx, oauth.Options{
 		Logger: e.logger, Timeout: in.Timeout, NetworkName: "Mastodon", PreferredPort: app.Port(),
 	})
 	if err != nil {
-		return network.Profile{}, network.Credentials{}, base, err
+		return mastodonResult{}, err
 	}
 	defer sess.Close()
 	if !app.Accepts(sess.RedirectURI(), info.AnyLoopbackPort()) {
 		in.say("Registering SocialOmm on " + host + "…")
 		app, err = mastodon.Register(ctx, e.http, base, sess.RedirectURI())
 		if err != nil {
-			return network.Profile{}, network.Credentials{}, base, err
+			return mastodonResult{}, err
 		}
-		if err := e.saveMastodonApp(ctx, base, app); err != nil {
-			return network.Profile{}, network.Credentials{}, base, err
+		if info.AnyLoopbackPort() {
+			if err := e.saveApp(ctx, store.AppKey(mastodon.NetworkName, base), app); err != nil {
+				return mastodonResult{}, err
+			}
+			if err := e.store.SaveNetworkApp(ctx, store.NetworkApp{Network: mastodon.NetworkName, Instance: base,
+				ClientID: app.ClientID, RedirectURI: app.RedirectURI, Scopes: mastodon.Scopes}); err != nil {
+				return mastodonResult{}, err
+			}
 		}
 	}
 	cfg := mastodon.OAuthConfig(base, app)
@@ -157,55 +199,58 @@ func (e *Engine) mastodonSignIn(ctx context.Context, base string, in SignIn) (ne
 		open = oauth.SystemOpener(e.logger)
 	}
 	if err := open(ctx, sess.AuthCodeURL(cfg)); err != nil {
-		return network.Profile{}, network.Credentials{}, base, fmt.Errorf("could not open your browser: %w", err)
+		return mastodonResult{}, fmt.Errorf("could not open your browser: %w", err)
 	}
 	in.say("Waiting for you to sign in to " + host + " in your browser…")
 	code, err := sess.Wait(ctx)
 	if err != nil {
-		return network.Profile{}, network.Credentials{}, base, err
+		return mastodonResult{}, err
 	}
 	in.say("Finishing the connection with " + host + "…")
 	tok, err := sess.Exchange(ctx, cfg, code)
 	if err != nil {
-		return network.Profile{}, network.Credentials{}, base, err
+		return mastodonResult{}, err
 	}
 	creds := network.Credentials{AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken, Expiry: tok.Expiry}
 	profile, err := e.mastodon.Verify(ctx, account.Account{Network: mastodon.NetworkName, Instance: base}, creds)
 	if err != nil {
-		return network.Profile{}, network.Credentials{}, base, fmt.Errorf("%s gave SocialOmm access, but then refused it: %w", host, err)
+		return mastodonResult{}, fmt.Errorf("%s gave SocialOmm access, but then refused it: %w", host, err)
 	}
-	return profile, creds, base, nil
+	return mastodonResult{base: base, app: app, profile: profile, creds: creds}, nil
 }
 
-// mastodonApp is SocialOmm's registration on a server: id and redirect in
-// SQLite, the whole App (with its secret) in the keyring.
-func (e *Engine) mastodonApp(ctx context.Context, base string) (mastodon.App, error) {
-	if _, err := e.store.NetworkApp(ctx, mastodon.NetworkName, base); err != nil {
-		return mastodon.App{}, err
-	}
-	raw, err := e.secrets.Get(ctx, secret.ClientSecret, store.AppKey(mastodon.NetworkName, base))
+// loadApp reads a registration (with its client secret) from the keyring.
+func (e *Engine) loadApp(ctx context.Context, key string) (mastodon.App, error) {
+	raw, err := e.secrets.Get(ctx, secret.ClientSecret, key)
 	if err != nil {
 		return mastodon.App{}, err
 	}
 	var app mastodon.App
 	if err := json.Unmarshal([]byte(raw), &app); err != nil {
-		return mastodon.App{}, fmt.Errorf("the stored registration for %s is unreadable: %w", displayHost(base), err)
+		return mastodon.App{}, fmt.Errorf("a stored registration is unreadable: %w", err)
 	}
 	return app, nil
 }
 
-func (e *Engine) saveMastodonApp(ctx context.Context, base string, app mastodon.App) error {
+// saveApp keeps a registration, client secret included, in the keyring.
+func (e *Engine) saveApp(ctx context.Context, key string, app mastodon.App) error {
 	raw, err := json.Marshal(app)
 	if err != nil {
 		return err
 	}
-	if err := e.secrets.Set(ctx, secret.ClientSecret, store.AppKey(mastodon.NetworkName, base), string(raw)); err != nil {
-		return fmt.Errorf("keep SocialOmm's registration on %s in the keyring: %w", displayHost(base), err)
+	if err := e.secrets.Set(ctx, secret.ClientSecret, key, string(raw)); err != nil {
+		return fmt.Errorf("keep SocialOmm's registration in the keyring: %w", err)
 	}
-	return e.store.SaveNetworkApp(ctx, store.NetworkApp{
-		Network: mastodon.NetworkName, Instance: base, ClientID: app.ClientID,
-		RedirectURI: app.RedirectURI, Scopes: mastodon.Scopes,
-	})
+	return nil
+}
+
+// accountApp is the registration that issued an account's token.
+func (e *Engine) accountApp(ctx context.Context, a account.Account) (mastodon.App, error) {
+	app, err := e.loadApp(ctx, credentialKey(a))
+	if errors.Is(err, secret.ErrNotFound) {
+		return e.loadApp(ctx, store.AppKey(mastodon.NetworkName, a.Instance))
+	}
+	return app, err
 }
 
 func displayHost(base string) string {

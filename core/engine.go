@@ -43,6 +43,8 @@ type Engine struct {
 	adapters map[string]network.Adapter
 	mastodon *mastodon.Adapter
 
+	healthNudge chan struct{}
+
 	mu        sync.Mutex
 	listeners []func()
 }
@@ -97,11 +99,10 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 		http:     opts.HTTPClient,
 		dataDir:  opts.DataDir,
 		adapters: map[string]network.Adapter{},
+
+		healthNudge: make(chan struct{}, 1),
 	}
-	e.mastodon = mastodon.New(opts.HTTPClient, mastodon.WithClock(opts.Clock), mastodon.WithAppLookup(
-		func(ctx context.Context, a account.Account) (mastodon.App, error) {
-			return e.mastodonApp(ctx, a.Instance)
-		}))
+	e.mastodon = mastodon.New(opts.HTTPClient, mastodon.WithClock(opts.Clock), mastodon.WithAppLookup(e.accountApp))
 	e.adapters[mastodon.NetworkName] = e.mastodon
 	return e, nil
 }
@@ -170,7 +171,9 @@ func (e *Engine) changed() {
 // outbox) until ctx ends.
 func (e *Engine) Run(ctx context.Context) error {
 	e.logger.Info("engine started", "data_dir", e.dataDir)
-	<-ctx.Done()
+	var wg sync.WaitGroup
+	wg.Go(func() { e.healthLoop(ctx) })
+	wg.Wait()
 	e.logger.Info("engine stopped")
 	return nil
 }

@@ -53,6 +53,7 @@ func (e *Engine) deleteCredentials(ctx context.Context, a account.Account) error
 	return errors.Join(
 		e.secrets.Delete(ctx, secret.AccessToken, key),
 		e.secrets.Delete(ctx, secret.RefreshToken, key),
+		e.secrets.Delete(ctx, secret.ClientSecret, key),
 	)
 }
 

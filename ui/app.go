@@ -25,9 +25,10 @@ func Run(ctx context.Context, engine *core.Engine, lock *instance.Lock, logger *
 	defer cancel()
 
 	s := newShell(a, engine, logger)
-	s.accounts.window.Show()
-	// A second start asks this one to come forward.
+	// A second start asks this one to come forward; listen before the window
+	// shows so a quick double-click never finds the lock without an answer.
 	lock.Serve(func() { fyne.Do(s.showAccounts) })
+	s.accounts.window.Show()
 
 	engineDone := make(chan error, 1)
 	go func() { engineDone <- engine.Run(ctx) }()

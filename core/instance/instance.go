@@ -93,8 +93,26 @@ func (l *Lock) Serve(onShow func()) {
 }
 
 // AskToShow asks the running instance on dir to bring its window forward.
-// It reports whether the instance answered.
+// It reports whether the instance answered. An instance that has just taken
+// the lock may not listen yet, so it keeps asking for a few seconds.
 func AskToShow(ctx context.Context, dir string) bool {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	retry := time.NewTicker(100 * time.Millisecond)
+	defer retry.Stop()
+	for {
+		if askOnce(ctx, dir) {
+			return true
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-retry.C:
+		}
+	}
+}
+
+func askOnce(ctx context.Context, dir string) bool {
 	var d net.Dialer
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()

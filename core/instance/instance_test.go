@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestSecondAcquireIsRefusedAndCanRaiseTheFirst(t *testing.T) {
@@ -33,7 +34,9 @@ func TestSecondAcquireIsRefusedAndCanRaiseTheFirst(t *testing.T) {
 		t.Fatalf("after release: %v", err)
 	}
 	again.Release()
-	if AskToShow(context.Background(), dir) {
+	short, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	if AskToShow(short, dir) {
 		t.Fatal("a released instance still answers")
 	}
 }

@@ -1,0 +1,175 @@
+package core
+
+import (
+	"context"
+	"hash/fnv"
+	"sync"
+	"time"
+
+	"github.com/socialomm/desktop/core/account"
+)
+
+const (
+	// maxChecksAtOnce bounds concurrent checks across all networks, and
+	// maxChecksPerNetwork those against any one network, to stay inside its
+	// rate limits.
+	maxChecksAtOnce     = 8
+	maxChecksPerNetwork = 4
+	// healthTick is the longest the loop sleeps, so a suspended machine or a
+	// clock that jumped is noticed within a minute of waking.
+	healthTick = time.Minute
+)
+
+// healthLoop keeps every account's state true: it checks each one at start,
+// then every check.interval_hours (spread by a per-account offset so 5,000
+// accounts do not all ask at once), after the machine wakes or the clock
+// jumps, and moves accounts into expiring and expired at the very moment the
+// time comes, without waiting for a check.
+func (e *Engine) healthLoop(ctx context.Context) {
+	last := e.clock.Now()
+	e.sweep(ctx, true)
+	for {
+		wait := e.untilNextTimeEvent(ctx)
+		if wait > healthTick || wait <= 0 {
+			wait = healthTick
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-e.clock.After(wait):
+		case <-e.healthNudge:
+		}
+		now := e.clock.Now()
+		// Slept far longer than asked, or time went backwards: the machine
+		// was suspended or the clock was changed. Check everything again.
+		jumped := now.Sub(last) > wait+2*time.Minute || now.Before(last)
+		last = now
+		e.sweep(ctx, jumped)
+	}
+}
+
+// NudgeHealth wakes the health loop now, for example after an account
+// changed.
+func (e *Engine) NudgeHealth() {
+	select {
+	case e.healthNudge <- struct{}{}:
+	default:
+	}
+}
+
+// untilNextTimeEvent is how long until an account crosses into its warning
+// window or reaches its expiry.
+func (e *Engine) untilNextTimeEvent(ctx context.Context) time.Duration {
+	list, err := e.store.Accounts(ctx)
+	if err != nil {
+		return healthTick
+	}
+	now := e.clock.Now()
+	window := time.Duration(e.settings.Int(ctx, "expiring.days")) * 24 * time.Hour
+	best := time.Duration(0)
+	consider := func(at time.Time) {
+		if d := at.Sub(now); d > 0 && (best == 0 || d < best) {
+			best = d
+		}
+	}
+	for _, a := range list {
+		if a.ExpiresAt == nil || a.State == account.Disconnected {
+			continue
+		}
+		consider(*a.ExpiresAt)
+		consider(a.ExpiresAt.Add(-window))
+	}
+	return best
+}
+
+// sweep applies time-based transitions to every account and checks those
+// whose turn has come (all of them when force is set).
+func (e *Engine) sweep(ctx context.Context, force bool) {
+	list, err := e.store.Accounts(ctx)
+	if err != nil {
+		e.logger.Warn("health: list accounts", "err", err)
+		return
+	}
+	now := e.clock.Now()
+	interval := time.Duration(e.settings.Int(ctx, "check.interval_hours")) * time.Hour
+	var due []account.Account
+	for _, a := range list {
+		a = e.settleByTime(ctx, a, now)
+		if a.State == account.Disconnected {
+			continue // nothing to learn until the person reconnects
+		}
+		if force || a.LastCheckedAt == nil || !now.Before(a.LastCheckedAt.Add(interval+jitter(a.ID, interval))) {
+			due = append(due, a)
+		}
+	}
+	e.checkAll(ctx, due)
+}
+
+// settleByTime moves an account into expiring or expired when its time has
+// come, without asking the network.
+func (e *Engine) settleByTime(ctx context.Context, a account.Account, now time.Time) account.Account {
+	if a.State == account.Disconnected || a.ExpiresAt == nil {
+		return a
+	}
+	before := a
+	switch {
+	case !now.Before(*a.ExpiresAt):
+		a.State, a.Reason = account.Disconnected, account.ReasonExpired
+	case a.State == account.Connected && e.liveState(ctx, now, a.ExpiresAt) == account.Expiring:
+		a.State = account.Expiring
+	default:
+		return a
+	}
+	saved, err := e.transition(ctx, before, a, "")
+	if err != nil {
+		e.logger.Warn("health: save transition", "account", a.ID, "err", err)
+		return before
+	}
+	return saved
+}
+
+// jitter spreads accounts' checks over a tenth of the interval, the same
+// offset for an account every time.
+func jitter(id int64, interval time.Duration) time.Duration {
+	if interval <= 0 {
+		return 0
+	}
+	h := fnv.New32a()
+	var b [8]byte
+	for i := range b {
+		b[i] = byte(id >> (8 * i))
+	}
+	h.Write(b[:])
+	return time.Duration(uint64(h.Sum32()) % uint64(interval/10+1))
+}
+
+// checkAll checks accounts with bounded concurrency, overall and per network.
+func (e *Engine) checkAll(ctx context.Context, list []account.Account) {
+	if len(list) == 0 {
+		return
+	}
+	all := make(chan struct{}, maxChecksAtOnce)
+	perNetwork := map[string]chan struct{}{}
+	for _, a := range list {
+		if perNetwork[a.Network] == nil {
+			perNetwork[a.Network] = make(chan struct{}, maxChecksPerNetwork)
+		}
+	}
+	var wg sync.WaitGroup
+	for _, a := range list {
+		if ctx.Err() != nil {
+			break
+		}
+		net := perNetwork[a.Network]
+		net <- struct{}{}
+		all <- struct{}{}
+		wg.Add(1)
+		go func(a account.Account) {
+			defer func() { <-all; <-net; wg.Done() }()
+			if _, err := e.Check(ctx, a.ID); err != nil && ctx.Err() == nil {
+				e.logger.Warn("health: check", "account", a.ID, "err", err)
+			}
+		}(a)
+	}
+	wg.Wait()
+}
