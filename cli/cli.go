@@ -56,7 +56,7 @@ func Main(args []string, gui GUI, io IO) int {
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
 	}
-	fmt.Fprintln(io.Stderr, "socialomm: "+err.Error())
+	fmt.Fprintln(io.Stderr, "socialomm: "+core.Explain(err))
 	return 1
 }
 

@@ -44,7 +44,7 @@ type OtherProfileError struct {
 
 func (e *OtherProfileError) Error() string {
 	return fmt.Sprintf("you signed in as %s, but this account is %s. Nothing was changed. "+
-		"Sign out of %s in your browser, then choose Update again and sign in as %s.", e.Got, e.Want, e.Got, e.Want)
+		"Sign out of %s on the network's page in your browser, then choose Update again and sign in as %s.", e.Got, e.Want, e.Got, e.Want)
 }
 
 func (e *OtherProfileError) Unwrap() error { return ErrOtherProfile }

@@ -98,6 +98,21 @@ CREATE TABLE network_apps (
 	PRIMARY KEY (network, instance)
 );
 `,
+	// 3: what the notification outbox needs to merge and explain its rows:
+	// the event kind and its account, the batch it merges into ("loss" for
+	// lost connections, so several lost together make one message), the
+	// event itself (JSON, no secrets) to render a merged message from, and
+	// when a row was claimed for sending (a claim left by a crash is taken
+	// up again after a lease).
+	`
+ALTER TABLE outbox ADD COLUMN kind       TEXT    NOT NULL DEFAULT '';
+ALTER TABLE outbox ADD COLUMN account_id INTEGER;
+ALTER TABLE outbox ADD COLUMN batch      TEXT    NOT NULL DEFAULT '';
+ALTER TABLE outbox ADD COLUMN event      TEXT    NOT NULL DEFAULT '';
+ALTER TABLE outbox ADD COLUMN claimed_at INTEGER;
+CREATE INDEX outbox_batch ON outbox (channel, batch, state);
+CREATE INDEX outbox_account ON outbox (account_id, state);
+`,
 }
 
 // SchemaVersion is the version this build writes.
