@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -277,6 +278,25 @@ func TestConnectMastodonThroughTheBrowser(t *testing.T) {
 		assertNoSecretsIn(t, c.dataDir, expanded)
 	})
 
+	t.Run("the window shows both profiles and the row menu", func(t *testing.T) {
+		d := testbed.StartXvfb(t)
+		cmd := exec.Command(c.bin, "--data-dir", c.dataDir)
+		cmd.Env = d.Env(t, testbed.TempHome(t)...)
+		app := testbed.StartProcess(t, "socialomm-window", cmd)
+		d.WaitWindow(t, "SocialOmm", time.Minute)
+		plain := d.ScreenshotPainted(t, "accounts-two-profiles", 30*time.Second)
+		// The first row's ⋯ button sits at the right end of the first row.
+		d.Click(t, rowMenuX, rowMenuY)
+		menu := d.ScreenshotPainted(t, "accounts-row-menu", 30*time.Second)
+		if sameFile(t, plain, menu) {
+			t.Fatal("clicking the row's ⋯ button changed nothing on screen")
+		}
+		app.Signal(t, syscall.SIGTERM)
+		if code := app.WaitExit(t, 10*time.Second); code != 0 {
+			t.Fatalf("exit %d\n%s", code, app.Output())
+		}
+	})
+
 	t.Run("remove", func(t *testing.T) {
 		p, code := c.run(t, "accounts", "remove", itoa(bob.ID), "--yes")
 		if code != 0 || !strings.Contains(p.Stderr(), "offers no way for apps to give up their access") {
@@ -355,3 +375,17 @@ func get(t *testing.T, u string) string {
 func itoa(n int64) string { return strconvItoa(n) }
 
 func strconvItoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// Where the first row's ⋯ button is in the 880x600 Accounts window, which
+// Xvfb (no window manager) places at the top left.
+const rowMenuX, rowMenuY = 850, 128
+
+func sameFile(t *testing.T, a, b string) bool {
+	t.Helper()
+	da, err1 := os.ReadFile(a)
+	db, err2 := os.ReadFile(b)
+	if err1 != nil || err2 != nil {
+		t.Fatal(err1, err2)
+	}
+	return bytes.Equal(da, db)
+}

@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -96,7 +97,7 @@ func (s *accountsScreen) build() fyne.CanvasObject {
 		return b
 	}
 	header := container.NewBorder(nil, nil,
-		container.NewHBox(title, s.summary),
+		container.NewHBox(title, container.NewVBox(layout.NewSpacer(), s.summary)),
 		container.NewHBox(
 			navButton("Compose", theme.DocumentCreateIcon(), s.nav.compose),
 			navButton("Queue", theme.ListIcon(), s.nav.queue),

@@ -57,14 +57,35 @@ func unit(d time.Duration) time.Duration {
 	}
 }
 
+// count is d in its unit, rounded to the nearest whole one, so a connection
+// made a moment ago reads "90 days", not "89 days".
+func count(d time.Duration) int {
+	u := unit(d)
+	return int((d + u/2) / u)
+}
+
 func amount(d time.Duration) string {
 	u := unit(d)
-	n := int(d / u)
+	n := count(d)
 	name := map[time.Duration]string{day: "day", time.Hour: "hour", time.Minute: "minute"}[u]
 	if n != 1 {
 		name += "s"
 	}
 	return fmt.Sprintf("%d %s", n, name)
+}
+
+// boundaries are the durations at which the words can change: where the
+// unit changes, and half-way between whole units (where rounding flips).
+func boundaries(d time.Duration) []time.Duration {
+	out := []time.Duration{time.Minute, 2 * time.Hour, 2 * day}
+	u := unit(d)
+	n := d / u
+	for _, k := range []time.Duration{n - 1, n, n + 1, n + 2} {
+		if k >= 0 {
+			out = append(out, k*u+u/2)
+		}
+	}
+	return out
 }
 
 // NextChange is how long until Describe's words for this expiry change; zero
@@ -74,28 +95,32 @@ func NextChange(now time.Time, expiresAt *time.Time) time.Duration {
 		return 0
 	}
 	d := expiresAt.Sub(now)
+	switch {
+	case d > 0 && d < time.Minute: // "less than a minute" until it expires
+		return d
+	case d <= 0 && -d < time.Minute: // "just now" until a minute has passed
+		return time.Minute + d
+	}
 	if d > 0 {
-		if d < time.Minute {
-			return d
+		// Counting down: the next boundary strictly below d, plus a
+		// nanosecond so the new words are showing when the timer fires.
+		next := time.Duration(0)
+		for _, b := range boundaries(d) {
+			if b < d && b > next {
+				next = b
+			}
 		}
-		// Counting down: the words change when d drops below the next
-		// multiple of the unit, or crosses to a smaller unit.
-		u := unit(d)
-		step := d % u
-		if step == 0 {
-			step = u
-		}
-		// Stepping to exactly 2 days or 2 hours changes the unit, so the
-		// smallest remainder is right there too; a nanosecond past the
-		// boundary makes sure the new words are showing.
-		return step + time.Nanosecond
+		return d - next + time.Nanosecond
 	}
+	// Counting up since the expiry: the next boundary at or above e.
 	e := -d
-	if e < time.Minute {
-		return time.Minute - e
+	next := time.Duration(-1)
+	for _, b := range boundaries(e) {
+		if b > e && (next < 0 || b < next) {
+			next = b
+		}
 	}
-	u := unit(e)
-	return u - e%u
+	return next - e
 }
 
 // Earliest returns the soonest of NextChange over many expiries, and false

@@ -13,16 +13,19 @@ func TestDescribe(t *testing.T) {
 		want string
 	}{
 		{nil, "Never expires"},
+		{at(90*day - time.Second), "Expires in 90 days"},
 		{at(23*day + 5*time.Hour), "Expires in 23 days"},
+		{at(23*day + 13*time.Hour), "Expires in 24 days"},
 		{at(2 * day), "Expires in 2 days"},
-		{at(2*day - time.Second), "Expires in 47 hours"},
-		{at(5*time.Hour + 59*time.Minute), "Expires in 5 hours"},
+		{at(2*day - time.Second), "Expires in 48 hours"},
+		{at(5*time.Hour + 29*time.Minute), "Expires in 5 hours"},
 		{at(90 * time.Minute), "Expires in 90 minutes"},
 		{at(time.Minute), "Expires in 1 minute"},
 		{at(30 * time.Second), "Expires in less than a minute"},
 		{at(0), "Expired just now"},
 		{at(-3 * time.Minute), "Expired 3 minutes ago"},
 		{at(-1 * time.Hour), "Expired 60 minutes ago"},
+		{at(-2*day - 13*time.Hour), "Expired 3 days ago"},
 		{at(-3 * time.Hour), "Expired 3 hours ago"},
 		{at(-2*day - time.Hour), "Expired 2 days ago"},
 	}

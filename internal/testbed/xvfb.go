@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -210,5 +211,13 @@ func AssertNotBlank(t testing.TB, path string) {
 	}
 	if n <= 20 {
 		t.Fatalf("screenshot %s looks blank: only %d distinct colours", path, n)
+	}
+}
+
+// Click moves the pointer to x,y on the display and clicks the left button.
+func (d *Display) Click(t testing.TB, x, y int) {
+	t.Helper()
+	if out, err := d.run(t, "xdotool", "mousemove", strconv.Itoa(x), strconv.Itoa(y), "click", "1"); err != nil {
+		t.Fatalf("testbed: xdotool click at %d,%d: %v: %s", x, y, err, out)
 	}
 }
