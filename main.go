@@ -13,7 +13,7 @@ import (
 
 func main() {
 	gui := func(ctx context.Context, env cli.Env) error {
-		return ui.Run(ctx, env.Engine, env.Lock, env.Logger)
+		return ui.Run(ctx, env.Engine, env.Lock, env.Logger, env.Exit)
 	}
 	os.Exit(cli.Main(os.Args[1:], gui, cli.IO{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}))
 }

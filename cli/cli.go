@@ -31,6 +31,10 @@ type Env struct {
 	Engine *core.Engine
 	Lock   *instance.Lock
 	Logger *slog.Logger
+	// Exit closes the store, releases the data folder and ends the process
+	// with code, for a front end that cannot return normally (a window
+	// told to stop by a signal).
+	Exit func(code int)
 }
 
 // IO is where a command reads and writes.
@@ -311,13 +315,22 @@ func (r *runner) longRunning(ctx context.Context, raise bool, fn func(Env) error
 		return err
 	}
 	defer closeAll()
-	return fn(Env{Engine: e, Lock: lock, Logger: logger})
+	exit := func(code int) {
+		closeAll()
+		lock.Release()
+		os.Exit(code)
+	}
+	return fn(Env{Engine: e, Lock: lock, Logger: logger, Exit: exit})
 }
 
 func (r *runner) window(ctx context.Context) error {
 	if r.gui == nil {
 		return errors.New("this build has no window; use `socialomm daemon`")
 	}
+	// SIGINT/SIGTERM quit the window the same way its Quit does, so the
+	// engine stops cleanly and the data folder is released.
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	return r.longRunning(ctx, true, func(env Env) error { return r.gui(ctx, env) })
 }
 

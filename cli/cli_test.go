@@ -72,7 +72,7 @@ func TestMistakesGoToStderrWithNonZeroExit(t *testing.T) {
 		{[]string{"bogus"}, 2, `unknown command "bogus"`},
 		{[]string{"accounts", "frobnicate"}, 2, `unknown command "frobnicate"`},
 		{[]string{"settings", "get"}, 2, "takes 1 argument"},
-		{[]string{"settings", "get", "no.such"}, 1, "unknown setting"},
+		{[]string{"settings", "get", "no.such"}, 1, "Unknown setting"},
 		{[]string{"settings", "set", "lifespan.days", "soon"}, 1, "whole number"},
 		{[]string{"accounts", "list", "--nope"}, 2, "flag provided but not defined"},
 	}

@@ -17,8 +17,11 @@ import (
 // AppID is SocialOmm's reverse-DNS application id; FyneApp.toml has the same.
 const AppID = "app.socialomm.desktop"
 
-// Run opens the Accounts window and runs the engine until the person quits.
-func Run(ctx context.Context, engine *core.Engine, lock *instance.Lock, logger *slog.Logger) error {
+// Run opens the Accounts window and runs the engine until the person quits,
+// or ctx ends (SIGINT/SIGTERM): then the engine is stopped and exit is called
+// without tearing the window down, since Fyne 2.7.1's GLFW driver can crash
+// destroying a window while input events are still queued.
+func Run(ctx context.Context, engine *core.Engine, lock *instance.Lock, logger *slog.Logger, exit func(int)) error {
 	a := app.NewWithID(AppID)
 	a.SetIcon(appIcon)
 	ctx, cancel := context.WithCancel(ctx)
@@ -32,7 +35,21 @@ func Run(ctx context.Context, engine *core.Engine, lock *instance.Lock, logger *
 
 	engineDone := make(chan error, 1)
 	go func() { engineDone <- engine.Run(ctx) }()
+	quit := make(chan struct{})
+	go func() {
+		select {
+		case <-quit:
+		case <-ctx.Done():
+			err := <-engineDone
+			if err != nil {
+				logger.Error("engine", "err", err)
+				exit(1)
+			}
+			exit(0)
+		}
+	}()
 	a.Run()
+	close(quit)
 	cancel()
 	return <-engineDone
 }
