@@ -7,7 +7,6 @@ import (
 	"os"
 
 	"github.com/socialomm/desktop/cli"
-	_ "github.com/socialomm/desktop/internal/cleanlocale"
 	"github.com/socialomm/desktop/ui"
 )
 

@@ -284,6 +284,7 @@ func TestConnectMastodonThroughTheBrowser(t *testing.T) {
 		cmd.Env = d.Env(t, testbed.TempHome(t)...)
 		app := testbed.StartProcess(t, "socialomm-window", cmd)
 		d.WaitWindow(t, "SocialOmm", time.Minute)
+		app.WaitOutput(t, "count=2", 30*time.Second)
 		plain := d.ScreenshotPainted(t, "accounts-two-profiles", 30*time.Second)
 		// The first row's ⋯ button sits at the right end of the first row.
 		d.Click(t, rowMenuX, rowMenuY)

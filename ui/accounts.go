@@ -19,6 +19,7 @@ import (
 	"github.com/socialomm/desktop/core/account"
 	"github.com/socialomm/desktop/core/expiry"
 	"github.com/socialomm/desktop/core/secret"
+	"github.com/socialomm/desktop/core/store"
 )
 
 // accountsBackend is what the Accounts window needs from the engine.
@@ -28,6 +29,7 @@ type accountsBackend interface {
 	Now() time.Time
 	OnChange(fn func())
 	Avatar(ctx context.Context, a account.Account) ([]byte, error)
+	Activity(ctx context.Context, accountID int64, limit int) ([]store.Activity, error)
 }
 
 // navigation opens the app's other windows.
@@ -49,11 +51,17 @@ type accountsScreen struct {
 	emptyConnect  *widget.Button
 	keyringBanner *fyne.Container
 	keyringText   *widget.Label
-	summary       *widget.Label
-	body          *fyne.Container
-	empty         fyne.CanvasObject
-	list          *widget.List
-	loadError     *widget.Label
+	// attention says how many profiles need the person, with Update one
+	// click away.
+	attention        *fyne.Container
+	attentionText    *widget.Label
+	attentionButtons *fyne.Container
+	summary          *widget.Label
+	top              *fyne.Container // header and banners
+	body             *fyne.Container
+	empty            fyne.CanvasObject
+	list             *widget.List
+	loadError        *widget.Label
 
 	timerMu sync.Mutex
 	timer   *time.Timer
@@ -68,6 +76,8 @@ type accountsScreen struct {
 	onUpdate  func(a account.Account)
 	onCheck   func(a account.Account)
 	onRemove  func(a account.Account)
+	// onShown is told how many accounts are on screen after each load.
+	onShown func(n int)
 }
 
 func newAccountsScreen(a fyne.App, backend accountsBackend, nav navigation) *accountsScreen {
@@ -111,6 +121,12 @@ func (s *accountsScreen) build() fyne.CanvasObject {
 	s.keyringBanner = banner(theme.ColorNameWarning, theme.WarningIcon(), s.keyringText)
 	s.keyringBanner.Hide()
 
+	s.attentionText = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	s.attentionButtons = container.NewHBox()
+	s.attention = banner(theme.ColorNameError, theme.ErrorIcon(),
+		container.NewBorder(nil, nil, nil, s.attentionButtons, s.attentionText))
+	s.attention.Hide()
+
 	s.empty = s.emptyState()
 	s.list = widget.NewList(
 		func() int { return len(s.accounts) },
@@ -120,12 +136,21 @@ func (s *accountsScreen) build() fyne.CanvasObject {
 		},
 	)
 	s.list.HideSeparators = false
+	s.list.OnSelected = func(id widget.ListItemID) {
+		s.list.UnselectAll()
+		if id < len(s.accounts) {
+			s.showDetail(s.accounts[id])
+		}
+	}
 	s.loadError = widget.NewLabel("")
 	s.loadError.Wrapping = fyne.TextWrapWord
-	s.body = container.NewStack(s.empty)
+	loading := widget.NewLabelWithStyle("Loading your profiles…", fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
+	loading.Importance = widget.LowImportance
+	// Until the first load, say so rather than flash the empty state.
+	s.body = container.NewStack(container.NewCenter(loading))
 
-	top := container.NewVBox(container.NewPadded(header), s.keyringBanner, widget.NewSeparator())
-	return container.NewBorder(top, nil, nil, nil, s.body)
+	s.top = container.NewVBox(container.NewPadded(header), s.keyringBanner, s.attention, widget.NewSeparator())
+	return container.NewBorder(s.top, nil, nil, nil, s.body)
 }
 
 func (s *accountsScreen) mainMenu() *fyne.MainMenu {
@@ -264,6 +289,10 @@ func (s *accountsScreen) show(list []account.Account, err, keyringErr error) {
 	}
 	s.accounts = list
 	s.summary.SetText(summaryText(list))
+	s.showAttention(list)
+	// A banner that appeared or went changes the header's height, which
+	// only the window's outer layout can give it.
+	s.window.Content().Refresh()
 	if len(list) == 0 {
 		s.body.Objects = []fyne.CanvasObject{s.empty}
 	} else {
@@ -272,6 +301,75 @@ func (s *accountsScreen) show(list []account.Account, err, keyringErr error) {
 	s.body.Refresh()
 	s.list.Refresh()
 	s.scheduleCountdown()
+	if s.onShown != nil {
+		s.onShown(len(list))
+	}
+}
+
+// showAttention fills the banner: how many profiles need reconnecting or
+// expire soon, and an Update button for the first few.
+func (s *accountsScreen) showAttention(list []account.Account) {
+	text, needing := attentionSummary(list)
+	if text == "" {
+		s.attention.Hide()
+		return
+	}
+	s.attentionText.SetText(text)
+	s.attentionButtons.Objects = nil
+	for i, a := range needing {
+		if i == 3 {
+			break
+		}
+		b := widget.NewButtonWithIcon("Update "+shortName(a), theme.ViewRefreshIcon(), func() { s.onUpdate(a) })
+		if i == 0 {
+			b.Importance = widget.HighImportance
+		}
+		s.attentionButtons.Objects = append(s.attentionButtons.Objects, b)
+	}
+	s.attentionButtons.Refresh()
+	s.attention.Show()
+}
+
+// shortName is an account's display name (else handle) cut to fit a button.
+func shortName(a account.Account) string {
+	name := []rune(a.DisplayName)
+	if len(name) == 0 {
+		name = []rune(a.Handle)
+	}
+	if len(name) > 18 {
+		name = append(name[:17], '…')
+	}
+	return string(name)
+}
+
+// attentionSummary is the banner's sentence ("2 profiles need reconnecting ·
+// 1 expires soon") and the accounts it is about, most urgent first.
+func attentionSummary(list []account.Account) (string, []account.Account) {
+	var lost, expiring []account.Account
+	for _, a := range list {
+		switch a.State {
+		case account.Disconnected:
+			lost = append(lost, a)
+		case account.Expiring:
+			expiring = append(expiring, a)
+		}
+	}
+	var parts []string
+	switch len(lost) {
+	case 0:
+	case 1:
+		parts = append(parts, "1 profile needs reconnecting")
+	default:
+		parts = append(parts, fmt.Sprintf("%d profiles need reconnecting", len(lost)))
+	}
+	switch len(expiring) {
+	case 0:
+	case 1:
+		parts = append(parts, "1 expires soon")
+	default:
+		parts = append(parts, fmt.Sprintf("%d expire soon", len(expiring)))
+	}
+	return strings.Join(parts, " · "), append(lost, expiring...)
 }
 
 func summaryText(list []account.Account) string {

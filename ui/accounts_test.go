@@ -14,6 +14,7 @@ import (
 
 	"github.com/socialomm/desktop/core/account"
 	"github.com/socialomm/desktop/core/secret"
+	"github.com/socialomm/desktop/core/store"
 )
 
 type fakeBackend struct {
@@ -140,7 +141,7 @@ func TestRowsShowStateAndCountdown(t *testing.T) {
 	}
 	row := newAccountRow(s)
 	row.set(b.accounts[0], testNow)
-	if row.state.Text != "Access removed — needs Update" || !strings.HasPrefix(row.expires.Text, "Expired 2 days ago") {
+	if row.state.Text != "Access removed — needs Update" || row.expires.Text != account.ReasonRevoked.Short() {
 		t.Fatalf("disconnected row: %q / %q", row.state.Text, row.expires.Text)
 	}
 	row.set(b.accounts[1], testNow)
@@ -183,4 +184,40 @@ func findButton(t *testing.T, o fyne.CanvasObject, label string) *widget.Button 
 
 func (f *fakeBackend) Avatar(context.Context, account.Account) ([]byte, error) {
 	return nil, errors.New("no avatars in tests")
+}
+
+func (f *fakeBackend) Activity(context.Context, int64, int) ([]store.Activity, error) {
+	return nil, nil
+}
+
+func TestAttentionBannerCountsAndOffersUpdate(t *testing.T) {
+	in := func(d time.Duration) *time.Time { x := testNow.Add(d); return &x }
+	b := &fakeBackend{now: testNow, accounts: []account.Account{
+		{ID: 1, Network: "mastodon", Handle: "@a@x", State: account.Disconnected, Reason: account.ReasonRevoked},
+		{ID: 2, Network: "mastodon", Handle: "@b@x", State: account.Disconnected, Reason: account.ReasonExpired},
+		{ID: 3, Network: "mastodon", Handle: "@c@x", State: account.Expiring, ExpiresAt: in(5 * 24 * time.Hour)},
+		{ID: 4, Network: "mastodon", Handle: "@d@x", State: account.Connected, ExpiresAt: in(50 * 24 * time.Hour)},
+	}}
+	s, _ := newTestScreen(t, b)
+	if !s.attention.Visible() || s.attentionText.Text != "2 profiles need reconnecting · 1 expires soon" {
+		t.Fatalf("banner %v %q", s.attention.Visible(), s.attentionText.Text)
+	}
+	var updated []string
+	s.onUpdate = func(a account.Account) { updated = append(updated, a.Handle) }
+	test.Tap(s.attentionButtons.Objects[0].(*widget.Button))
+	if len(s.attentionButtons.Objects) != 3 || fmt.Sprint(updated) != "[@a@x]" {
+		t.Fatalf("buttons %d, updated %v", len(s.attentionButtons.Objects), updated)
+	}
+	s.show(b.accounts[3:], nil, nil)
+	if s.attention.Visible() {
+		t.Fatal("banner still shown with nothing to do")
+	}
+}
+
+func TestCouldNotCheckNamesTheLastGoodCheck(t *testing.T) {
+	good := testNow.Add(-3 * time.Hour)
+	a := account.Account{State: account.Connected, LastError: "Could not check: x.example did not answer in time", LastGoodCheckAt: &good}
+	if got := expiryLine(a, testNow); got != "Could not check: x.example did not answer in time (last good check 3 hours ago)" {
+		t.Fatalf("%q", got)
+	}
 }

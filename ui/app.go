@@ -12,6 +12,8 @@ import (
 
 	"github.com/socialomm/desktop/core"
 	"github.com/socialomm/desktop/core/instance"
+	// Before Fyne reads the locale: see the package comment.
+	_ "github.com/socialomm/desktop/internal/cleanlocale"
 )
 
 // AppID is SocialOmm's reverse-DNS application id; FyneApp.toml has the same.
@@ -68,6 +70,7 @@ func newShell(a fyne.App, engine *core.Engine, logger *slog.Logger) *shell {
 	s.accounts = newAccountsScreen(a, engine, s.navigation())
 	s.accounts.window.SetMaster()
 	s.wireAccountActions()
+	s.accounts.onShown = func(n int) { logger.Info("accounts window shows profiles", "count", n) }
 	s.accounts.start()
 	return s
 }

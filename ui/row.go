@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -47,6 +48,7 @@ func newAccountRow(s *accountsScreen) *accountRow {
 	r.state.TextStyle = fyne.TextStyle{Bold: true}
 	r.state.Alignment = fyne.TextAlignTrailing
 	r.expires = widget.NewLabelWithStyle("", fyne.TextAlignTrailing, fyne.TextStyle{})
+	r.expires.Truncation = fyne.TextTruncateEllipsis
 	r.more = widget.NewButtonWithIcon("", theme.MoreHorizontalIcon(), r.showMenu)
 	r.more.Importance = widget.LowImportance
 	r.ExtendBaseWidget(r)
@@ -104,13 +106,35 @@ func stateText(a account.Account) (string, fyne.ThemeColorName) {
 	return "Connected", theme.ColorNameSuccess
 }
 
-// expiryLine is "Expires in 23 days (4 Mar 2027)" or a could-not-check note.
+// expiryLine is "Expires in 23 days (4 Mar 2027)", or for a connection the
+// network could not be asked about, "Could not check: … (last good check 3
+// hours ago)".
 func expiryLine(a account.Account, now time.Time) string {
+	if a.State == account.Disconnected && a.Reason != account.ReasonExpired {
+		// The expiry no longer matters: say why access ended.
+		if why := a.Reason.Short(); why != "" {
+			return why
+		}
+		return "SocialOmm's access no longer works."
+	}
+	if a.State != account.Disconnected && strings.HasPrefix(a.LastError, "Could not check") {
+		line := a.LastError
+		if a.LastGoodCheckAt != nil {
+			line += " (last good check " + ago(now, *a.LastGoodCheckAt) + ")"
+		}
+		return line
+	}
 	line := expiry.Describe(now, a.ExpiresAt)
 	if date := expiry.ShortDate(a.ExpiresAt, time.Local); date != "" {
 		line += " (" + date + ")"
 	}
 	return line
+}
+
+// ago is "3 hours ago", "just now".
+func ago(now, then time.Time) string {
+	words := expiry.Describe(now, &then) // "Expired 3 hours ago"
+	return strings.TrimPrefix(strings.Replace(words, "Expired ", "", 1), "Expires in ")
 }
 
 func (r *accountRow) showMenu() {

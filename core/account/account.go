@@ -45,6 +45,23 @@ func (r Reason) Describe() string {
 	return ""
 }
 
+// Short is the reason in a few words, for a list row.
+func (r Reason) Short() string {
+	switch r {
+	case ReasonExpired:
+		return "Its access expired"
+	case ReasonPasswordChanged:
+		return "Password or username changed"
+	case ReasonRevoked:
+		return "App access removed, or profile gone"
+	case ReasonInvalid:
+		return "Sign-in no longer accepted"
+	case ReasonScopeLost:
+		return "Permissions were narrowed"
+	}
+	return ""
+}
+
 // NeedsAttention reports whether the person has something to do.
 func (s State) NeedsAttention() bool { return s == Disconnected || s == Expiring }
 

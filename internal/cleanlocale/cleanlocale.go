@@ -3,7 +3,7 @@
 // locale lookup reads LANGUAGE first in that case, so naming English there
 // is enough. Go initialises packages in import-path order once their
 // dependencies are ready, so this runs before Fyne's lang package, which
-// waits on golang.org/x/text. main imports it for its side effect.
+// waits on golang.org/x/text. ui imports it for its side effect.
 package cleanlocale
 
 import (

@@ -221,3 +221,41 @@ func (d *Display) Click(t testing.TB, x, y int) {
 		t.Fatalf("testbed: xdotool click at %d,%d: %v: %s", x, y, err, out)
 	}
 }
+
+// ScreenshotUntil takes screenshots until show says the screen shows what
+// the test waits for (a repaint can lag the app's own log line), and returns
+// the path; after timeout it fails, keeping the last screenshot.
+func (d *Display) ScreenshotUntil(t testing.TB, name string, timeout time.Duration, what string, show func(image.Image) bool) string {
+	t.Helper()
+	var path string
+	waitFor(t, what+" on screen ("+name+")", timeout, d.proc, func() (bool, string) {
+		path = d.screenshot(t, "root", name)
+		f, err := os.Open(path)
+		if err != nil {
+			return false, err.Error()
+		}
+		defer f.Close()
+		img, _, err := image.Decode(f)
+		if err != nil {
+			return false, err.Error()
+		}
+		return show(img), path + " does not show it yet"
+	})
+	t.Logf("testbed: screenshot saved to %s", path)
+	return path
+}
+
+// CountPixels counts the pixels of img for which match is true.
+func CountPixels(img image.Image, match func(r, g, b uint8) bool) int {
+	n := 0
+	bounds := img.Bounds()
+	for y := bounds.Min.Y; y < bounds.Max.Y; y++ {
+		for x := bounds.Min.X; x < bounds.Max.X; x++ {
+			r, g, b, _ := img.At(x, y).RGBA()
+			if match(uint8(r>>8), uint8(g>>8), uint8(b>>8)) {
+				n++
+			}
+		}
+	}
+	return n
+}
