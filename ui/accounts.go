@@ -76,8 +76,8 @@ type accountsScreen struct {
 	onUpdate  func(a account.Account)
 	onCheck   func(a account.Account)
 	onRemove  func(a account.Account)
-	// onShown is told how many accounts are on screen after each load.
-	onShown func(n int)
+	// onShown is told the accounts on screen after each load.
+	onShown func(list []account.Account)
 }
 
 func newAccountsScreen(a fyne.App, backend accountsBackend, nav navigation) *accountsScreen {
@@ -302,7 +302,7 @@ func (s *accountsScreen) show(list []account.Account, err, keyringErr error) {
 	s.list.Refresh()
 	s.scheduleCountdown()
 	if s.onShown != nil {
-		s.onShown(len(list))
+		s.onShown(list)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/app"
 
 	"github.com/socialomm/desktop/core"
+	"github.com/socialomm/desktop/core/account"
 	"github.com/socialomm/desktop/core/instance"
 	// Before Fyne reads the locale: see the package comment.
 	_ "github.com/socialomm/desktop/internal/cleanlocale"
@@ -70,7 +71,11 @@ func newShell(a fyne.App, engine *core.Engine, logger *slog.Logger) *shell {
 	s.accounts = newAccountsScreen(a, engine, s.navigation())
 	s.accounts.window.SetMaster()
 	s.wireAccountActions()
-	s.accounts.onShown = func(n int) { logger.Info("accounts window shows profiles", "count", n) }
+	s.accounts.onShown = func(list []account.Account) {
+		logger.Info("accounts window shows profiles", "count", len(list))
+		s.accountsShown(list)
+	}
+	s.setupTray()
 	s.accounts.start()
 	return s
 }
