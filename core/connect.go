@@ -95,7 +95,27 @@ func (e *Engine) Update(ctx context.Context, id int64, in SignIn) (account.Accou
 	if result.profile.RemoteID != a.RemoteID {
 		return a, &OtherProfileError{Want: a.Handle, Got: result.profile.Handle}
 	}
-	return e.storeMastodonSignIn(ctx, a, result)
+	updated, err := e.storeMastodonSignIn(ctx, a, result)
+	if err != nil {
+		return updated, err
+	}
+	e.afterReconnect(ctx, updated)
+	return updated, nil
+}
+
+// afterReconnect lets posts held while the account was disconnected go out,
+// in order, unless the person chose to release them by hand.
+func (e *Engine) afterReconnect(ctx context.Context, a account.Account) {
+	if v, _ := e.settings.Get(ctx, "schedule.release_held"); v != "auto" {
+		return
+	}
+	n, err := e.posts.ReleaseHeld(ctx, a.ID)
+	switch {
+	case err != nil:
+		e.logger.Warn("release held posts", "account", a.ID, "err", err)
+	case n > 0:
+		e.store.LogActivity(ctx, a.ID, "released", fmt.Sprintf("%d held post(s) released after reconnecting", n))
+	}
 }
 
 // storeSignIn keeps a fresh sign-in: tokens to the keyring first, then the

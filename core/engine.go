@@ -17,6 +17,7 @@ import (
 	"github.com/socialomm/desktop/core/clock"
 	"github.com/socialomm/desktop/core/network"
 	"github.com/socialomm/desktop/core/network/mastodon"
+	"github.com/socialomm/desktop/core/schedule"
 	"github.com/socialomm/desktop/core/secret"
 	"github.com/socialomm/desktop/core/settings"
 	"github.com/socialomm/desktop/core/store"
@@ -42,6 +43,7 @@ type Engine struct {
 	dataDir  string
 	adapters map[string]network.Adapter
 	mastodon *mastodon.Adapter
+	posts    *schedule.Scheduler
 
 	healthNudge chan struct{}
 
@@ -104,6 +106,7 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 	}
 	e.mastodon = mastodon.New(opts.HTTPClient, mastodon.WithClock(opts.Clock), mastodon.WithAppLookup(e.accountApp))
 	e.adapters[mastodon.NetworkName] = e.mastodon
+	e.posts = e.newScheduler()
 	return e, nil
 }
 
@@ -173,6 +176,11 @@ func (e *Engine) Run(ctx context.Context) error {
 	e.logger.Info("engine started", "data_dir", e.dataDir)
 	var wg sync.WaitGroup
 	wg.Go(func() { e.healthLoop(ctx) })
+	wg.Go(func() {
+		if err := e.posts.Run(ctx); err != nil && ctx.Err() == nil {
+			e.logger.Error("scheduler stopped", "err", err)
+		}
+	})
 	wg.Wait()
 	e.logger.Info("engine stopped")
 	return nil

@@ -32,6 +32,11 @@ type Refresher interface {
 	Refresh(ctx context.Context, acct account.Account, creds Credentials) (Credentials, error)
 }
 
+// ErrOutcomeUnknown means a publish was sent but no clear answer came back
+// (timeout, cut connection, 5xx after sending): the post may or may not be
+// out. Publishing again blindly could post twice; look first.
+var ErrOutcomeUnknown = errors.New("the post may or may not have been published")
+
 // ErrRevokeUnsupported means the network offers no way to revoke a token.
 var ErrRevokeUnsupported = errors.New("this network offers no way to revoke access from an app")
 

@@ -113,6 +113,22 @@ ALTER TABLE outbox ADD COLUMN claimed_at INTEGER;
 CREATE INDEX outbox_batch ON outbox (channel, batch, state);
 CREATE INDEX outbox_account ON outbox (account_id, state);
 `,
+	// 4: the scheduler (core/schedule). hold_reason tells "account
+	// disconnected" (released after Update) from "missed while SocialOmm was
+	// closed" (waits for the person). verify_since is set when a send may
+	// have gone out without an answer: before sending again the scheduler
+	// looks for the post among the account's posts since then.
+	// post_targets_runnable is the scheduler's queue: finding the next due
+	// time, claiming due work in order and holding missed work are range
+	// scans on it, however many targets were published before.
+	// post_targets_remote finds which target a network post id belongs to.
+	`
+ALTER TABLE post_targets ADD COLUMN hold_reason  TEXT NOT NULL DEFAULT '';
+ALTER TABLE post_targets ADD COLUMN verify_since INTEGER;
+CREATE INDEX post_targets_runnable ON post_targets (next_attempt_at, due_at, id)
+	WHERE state IN ('scheduled', 'retrying');
+CREATE INDEX post_targets_remote ON post_targets (account_id, remote_id) WHERE remote_id <> '';
+`,
 }
 
 // SchemaVersion is the version this build writes.

@@ -70,6 +70,11 @@ func TestMigrateFromEveryEarlierVersion(t *testing.T) {
 				VALUES ('mastodon', '42', '@ana@example.org', 'connected', 1, 1)`); err != nil {
 				t.Fatal(err)
 			}
+			// An outbox row waiting to be sent (the outbox exists since v1).
+			if _, err := raw.Exec(`INSERT INTO outbox (event_key, channel, subject, body_text, next_attempt_at, created_at)
+				VALUES ('disconnected:1:100', 'email', 'Mastodon @ana disconnected', 'text', 100, 100)`); err != nil {
+				t.Fatal(err)
+			}
 			raw.Close()
 
 			s, err := Open(ctx, dir, Options{})
@@ -83,6 +88,17 @@ func TestMigrateFromEveryEarlierVersion(t *testing.T) {
 			list, err := s.Accounts(ctx)
 			if err != nil || len(list) != 1 || list[0].Handle != "@ana@example.org" {
 				t.Fatalf("accounts after migration = %+v, %v", list, err)
+			}
+			// v3 added the outbox's kind, account, batch, event and claim
+			// columns; the waiting row keeps waiting, with empty new columns.
+			var key, state, kind, batch, event string
+			var acct, claimed sql.NullInt64
+			if err := s.db.QueryRow(`SELECT event_key, state, kind, account_id, batch, event, claimed_at FROM outbox`).
+				Scan(&key, &state, &kind, &acct, &batch, &event, &claimed); err != nil {
+				t.Fatalf("outbox after migration: %v", err)
+			}
+			if key != "disconnected:1:100" || state != "pending" || kind != "" || acct.Valid || batch != "" || event != "" || claimed.Valid {
+				t.Fatalf("outbox row after migration = %q %q %q %v %q %q %v", key, state, kind, acct, batch, event, claimed)
 			}
 		})
 	}

@@ -38,7 +38,7 @@ var (
 	// ErrOutcomeUnknown: a post was sent but no clear answer came back, so it
 	// may or may not have been published. Never send it again blindly: look
 	// for it with RecentStatuses first (GoToSocial ignores Idempotency-Key).
-	ErrOutcomeUnknown = errors.New("the post may or may not have been published")
+	ErrOutcomeUnknown = network.ErrOutcomeUnknown
 	// ErrAppGone: the server no longer knows SocialOmm's registration (the
 	// App); register again before the next sign-in.
 	ErrAppGone = errors.New("the server no longer knows SocialOmm's registration")

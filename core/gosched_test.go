@@ -1,0 +1,5 @@
+package core
+
+import "runtime"
+
+func runtimeGosched() { runtime.Gosched() }

@@ -1,0 +1,102 @@
+package core
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/socialomm/desktop/core/account"
+	"github.com/socialomm/desktop/core/network"
+)
+
+// countingNetwork counts Verify calls.
+type countingNetwork struct {
+	fakeNetwork
+	verifies atomic.Int32
+}
+
+func (c *countingNetwork) Verify(ctx context.Context, a account.Account, cr network.Credentials) (network.Profile, error) {
+	c.verifies.Add(1)
+	return c.fakeNetwork.Verify(ctx, a, cr)
+}
+
+// waitFor blocks until cond holds, woken by engine changes; it fails the
+// test after a generous real-time bound (nothing here depends on it).
+func waitFor(t *testing.T, e *Engine, what string, cond func() bool) {
+	t.Helper()
+	changed := make(chan struct{}, 1)
+	e.OnChange(func() {
+		select {
+		case changed <- struct{}{}:
+		default:
+		}
+	})
+	deadline := time.After(10 * time.Second)
+	for !cond() {
+		select {
+		case <-changed:
+		case <-deadline:
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
+
+// sleeping waits until the health loop is asleep on the fake clock.
+func sleeping(t *testing.T, clk interface{ Waiters() int }) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for clk.Waiters() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the health loop never went to sleep")
+		}
+		runtimeGosched()
+	}
+}
+
+func TestHealthLoopActsAtTheMomentItIsDue(t *testing.T) {
+	e, clk, _ := newTestEngine(t)
+	counting := &countingNetwork{}
+	e.adapters["fake"] = counting
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	e.settings.Set(ctx, "lifespan.days", "30")
+	e.settings.Set(ctx, "check.interval_hours", "6")
+	a := connect(t, e, "ana", network.Credentials{AccessToken: "tok"})
+
+	done := make(chan struct{})
+	go func() { e.healthLoop(ctx); close(done) }()
+
+	// At start every account is checked once.
+	waitFor(t, e, "the first check", func() bool { return counting.verifies.Load() == 1 })
+	sleeping(t, clk)
+
+	// Entering the 14-day warning window happens at the moment: from one
+	// second before, the loop sleeps exactly until then.
+	windowStart := start.Add(16 * 24 * time.Hour)
+	sleeping(t, clk)
+	clk.Set(windowStart.Add(-time.Second))
+	waitFor(t, e, "a check after the clock jumped", func() bool { return counting.verifies.Load() == 2 })
+	got, _ := e.Account(ctx, a.ID)
+	if got.State != account.Connected {
+		t.Fatalf("one second before the window: %s", got.State)
+	}
+	sleeping(t, clk)
+	clk.Advance(time.Second)
+	waitFor(t, e, "expiring", func() bool {
+		got, _ := e.Account(ctx, a.ID)
+		return got.State == account.Expiring
+	})
+
+	// Jump to one second before the end, then to the end.
+	sleeping(t, clk)
+	clk.Set(start.Add(30*24*time.Hour - time.Second))
+	sleeping(t, clk)
+	clk.Set(start.Add(30 * 24 * time.Hour))
+	waitFor(t, e, "expired", func() bool {
+		got, _ := e.Account(ctx, a.ID)
+		return got.State == account.Disconnected && got.Reason == account.ReasonExpired
+	})
+	cancel()
+	<-done
+}
