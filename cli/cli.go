@@ -96,8 +96,10 @@ func (r *runner) commands() []*command {
 		{name: "daemon", summary: "run the engine without a window until SIGINT/SIGTERM",
 			usage: "socialomm daemon [--data-dir DIR]", run: (*runner).daemon},
 		{name: "accounts", summary: "list and manage connected profiles", sub: accountCommands()},
+		{name: "notify", summary: "send a test notification; list what waits", sub: notifyCommands()},
 		{name: "posts", summary: "schedule posts and see how they went", sub: postsCommands()},
 		{name: "settings", summary: "read and change settings", sub: settingsCommands()},
+		{name: "dev", summary: "tools for developers and benchmarks", sub: devCommands()},
 		{name: "version", summary: "print the version", usage: "socialomm version",
 			run: func(r *runner, _ context.Context, _ []string) error {
 				fmt.Fprintln(r.io.Stdout, "SocialOmm "+Version)

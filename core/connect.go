@@ -133,9 +133,13 @@ func (e *Engine) storeSignIn(ctx context.Context, a account.Account, p network.P
 	message := "Connected"
 	if before.ID != 0 {
 		message = "Reconnected"
-		before.State = "" // always log a reconnect, even from connected
 	}
-	return e.transition(ctx, before, a, message)
+	saved, err := e.transition(ctx, before, a, message)
+	if err == nil && before.ID != 0 && before.State == saved.State && before.Reason == saved.Reason {
+		// transition logs changes only; a reconnect is always worth a line.
+		e.store.LogActivity(ctx, saved.ID, string(saved.State), message)
+	}
+	return saved, err
 }
 
 // storeMastodonSignIn keeps the registration that issued the token next to

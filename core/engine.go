@@ -15,8 +15,10 @@ import (
 
 	"github.com/socialomm/desktop/core/account"
 	"github.com/socialomm/desktop/core/clock"
+	"github.com/socialomm/desktop/core/devseed"
 	"github.com/socialomm/desktop/core/network"
 	"github.com/socialomm/desktop/core/network/mastodon"
+	"github.com/socialomm/desktop/core/notify"
 	"github.com/socialomm/desktop/core/schedule"
 	"github.com/socialomm/desktop/core/secret"
 	"github.com/socialomm/desktop/core/settings"
@@ -44,6 +46,7 @@ type Engine struct {
 	adapters map[string]network.Adapter
 	mastodon *mastodon.Adapter
 	posts    *schedule.Scheduler
+	notify   *notify.Service
 
 	healthNudge chan struct{}
 
@@ -107,6 +110,7 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 	e.mastodon = mastodon.New(opts.HTTPClient, mastodon.WithClock(opts.Clock), mastodon.WithAppLookup(e.accountApp))
 	e.adapters[mastodon.NetworkName] = e.mastodon
 	e.posts = e.newScheduler()
+	e.notify = notify.New(st, e.settings, notify.Options{Clock: opts.Clock, Logger: opts.Logger.With("part", "notify"), IconDir: opts.DataDir})
 	return e, nil
 }
 
@@ -177,6 +181,11 @@ func (e *Engine) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	wg.Go(func() { e.healthLoop(ctx) })
 	wg.Go(func() {
+		if err := e.notify.Run(ctx); err != nil && ctx.Err() == nil {
+			e.logger.Error("notification outbox stopped", "err", err)
+		}
+	})
+	wg.Go(func() {
 		if err := e.posts.Run(ctx); err != nil && ctx.Err() == nil {
 			e.logger.Error("scheduler stopped", "err", err)
 		}
@@ -184,4 +193,10 @@ func (e *Engine) Run(ctx context.Context) error {
 	wg.Wait()
 	e.logger.Info("engine stopped")
 	return nil
+}
+
+// Seed writes a benchmark data set (socialomm dev seed).
+func (e *Engine) Seed(ctx context.Context, opts devseed.Options) (devseed.Result, error) {
+	defer e.changed()
+	return devseed.Seed(ctx, e.store, opts)
 }

@@ -96,9 +96,16 @@ func (e *Engine) liveState(ctx context.Context, now time.Time, expiresAt *time.T
 // transition stores a changed account and logs the change when its state or
 // reason moved.
 func (e *Engine) transition(ctx context.Context, before, after account.Account, message string) (account.Account, error) {
+	if before.State != after.State || after.StateSince == nil {
+		now := e.clock.Now()
+		after.StateSince = &now
+	}
 	saved, err := e.store.SaveAccount(ctx, after)
 	if err != nil {
 		return saved, err
+	}
+	if before.State != after.State {
+		e.notifyTransition(ctx, before, saved)
 	}
 	if before.State != after.State || before.Reason != after.Reason {
 		kind := string(after.State)
@@ -170,15 +177,20 @@ func (e *Engine) Check(ctx context.Context, id int64) (account.Account, error) {
 		if profile.AvatarURL != a.AvatarURL {
 			a.AvatarURL = profile.AvatarURL
 		}
-		return e.transition(ctx, before, a, "")
 	case network.ReasonOf(err) != account.ReasonNone:
 		a.State, a.Reason, a.LastError = account.Disconnected, network.ReasonOf(err), err.Error()
 		a.LastGoodCheckAt = &now // the network answered about the token
-		return e.transition(ctx, before, a, "")
 	default:
 		a.LastError = "Could not check: " + err.Error()
-		return e.transition(ctx, before, a, "")
 	}
+	saved, err := e.transition(ctx, before, a, "")
+	if err == nil && saved.State == before.State {
+		// No transition to announce: a warning day or a reminder may be due.
+		if nerr := e.warnOrRemind(ctx, saved); nerr != nil {
+			e.logger.Warn("notify", "account", saved.ID, "err", nerr)
+		}
+	}
+	return saved, err
 }
 
 // RemoveReport says what Remove did.
@@ -228,6 +240,9 @@ func (e *Engine) Remove(ctx context.Context, id int64) (RemoveReport, error) {
 	}
 	if err := e.store.DeleteAccount(ctx, id); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return report, err
+	}
+	if _, err := e.notify.Withdraw(ctx, id); err != nil {
+		e.logger.Warn("withdraw notifications", "account", id, "err", err)
 	}
 	msg := "Removed " + a.Handle
 	if !report.Revoked && report.RevokeNote != "" {

@@ -2,12 +2,107 @@ package core
 
 import (
 	"context"
+	"time"
 
+	"github.com/socialomm/desktop/core/account"
+	"github.com/socialomm/desktop/core/notify"
 	"github.com/socialomm/desktop/core/schedule"
 )
 
-// postFailed and postHeld raise the notifications for a post that did not
-// go out. (Wired to the notification outbox.)
-func (e *Engine) postFailed(ctx context.Context, t schedule.Target, p schedule.Post, err error) {}
+// Notify is the notification outbox (desktop and email).
+func (e *Engine) Notify() *notify.Service { return e.notify }
 
-func (e *Engine) postHeld(ctx context.Context, t schedule.Target, p schedule.Post) {}
+// lossEvent describes an account's lost connection for the outbox: when it
+// was lost, why, and the posts it holds up.
+func (e *Engine) lossEvent(ctx context.Context, a account.Account) notify.Event {
+	kind := notify.Disconnected
+	if a.Reason == account.ReasonExpired {
+		kind = notify.Expired
+	}
+	ev := notify.Event{Kind: kind, Profile: notify.ProfileOf(a), At: e.since(a), Reason: a.Reason}
+	ev.HeldPosts, ev.NextDue = e.pending(ctx, a.ID)
+	return ev
+}
+
+func (e *Engine) since(a account.Account) time.Time {
+	if a.StateSince != nil {
+		return *a.StateSince
+	}
+	return e.clock.Now()
+}
+
+func (e *Engine) pending(ctx context.Context, id int64) (int, time.Time) {
+	n, next, err := e.store.PendingFor(ctx, id)
+	if err != nil || next == nil {
+		return n, time.Time{}
+	}
+	return n, *next
+}
+
+// notifyTransition raises the notifications of a state change: a lost
+// connection (never for network trouble, which changes no state), a
+// reconnection, or entering the warning window.
+func (e *Engine) notifyTransition(ctx context.Context, before, after account.Account) {
+	var err error
+	switch {
+	case after.State == account.Disconnected && before.State != account.Disconnected:
+		_, err = e.notify.Enqueue(ctx, e.lossEvent(ctx, after))
+	case before.State == account.Disconnected && after.State != account.Disconnected:
+		ev := notify.Event{Kind: notify.Reconnected, Profile: notify.ProfileOf(after), At: e.since(after)}
+		ev.HeldPosts, ev.NextDue = e.pending(ctx, after.ID)
+		_, err = e.notify.Enqueue(ctx, ev)
+	case after.State == account.Expiring:
+		err = e.warnOrRemind(ctx, after)
+	}
+	if err != nil {
+		e.logger.Warn("notify", "account", after.ID, "err", err)
+	}
+}
+
+// warnOrRemind is called on every check: an expiry warning on its warning
+// days, or a reminder while a connection stays lost. Each is keyed, so it
+// goes out once however often this runs.
+func (e *Engine) warnOrRemind(ctx context.Context, a account.Account) error {
+	switch {
+	case a.State == account.Disconnected:
+		_, err := e.notify.Remind(ctx, e.lossEvent(ctx, a))
+		return err
+	case a.ExpiresAt != nil:
+		ev := notify.Event{Kind: notify.Expiring, Profile: notify.ProfileOf(a), ExpiresAt: *a.ExpiresAt}
+		ev.HeldPosts, ev.NextDue = e.pending(ctx, a.ID)
+		_, err := e.notify.Warn(ctx, ev)
+		return err
+	}
+	return nil
+}
+
+// postFailed and postHeld raise the notifications for a post that did not
+// go out.
+func (e *Engine) postFailed(ctx context.Context, t schedule.Target, p schedule.Post, err error) {
+	a, aerr := e.store.Account(ctx, t.AccountID)
+	if aerr != nil {
+		return
+	}
+	words := t.Error
+	if words == "" && err != nil {
+		words = err.Error()
+	}
+	_, nerr := e.notify.Enqueue(ctx, notify.Event{Kind: notify.PostFailed, Profile: notify.ProfileOf(a),
+		At: t.UpdatedAt, PostID: p.ID, PostScheduled: t.DueAt, PostText: p.Text, PostError: words})
+	if nerr != nil {
+		e.logger.Warn("notify post failed", "post", p.ID, "err", nerr)
+	}
+}
+
+func (e *Engine) postHeld(ctx context.Context, t schedule.Target, p schedule.Post) {
+	a, err := e.store.Account(ctx, t.AccountID)
+	if err != nil {
+		return
+	}
+	ev := notify.Event{Kind: notify.PostHeld, Profile: notify.ProfileOf(a), At: e.since(a), Reason: a.Reason,
+		PostID: p.ID, PostScheduled: t.DueAt, PostText: p.Text}
+	ev.HeldPosts, ev.NextDue = e.pending(ctx, a.ID)
+	if _, err := e.notify.Enqueue(ctx, ev); err != nil {
+		e.logger.Warn("notify post held", "post", p.ID, "err", err)
+	}
+}

@@ -116,8 +116,9 @@ func (s *shell) showSettings() {
 		return
 	}
 	w := s.app.NewWindow("SocialOmm — Settings")
-	w.SetContent(newSettingsScreen(w, s.engine.Settings()).content)
-	w.Resize(fyne.NewSize(620, 560))
+	email := newEmailSection(w, emailServices{Settings: s.engine.Settings(), Notify: s.engine.Notify()})
+	w.SetContent(newSettingsScreen(w, s.engine.Settings(), email).content)
+	w.Resize(fyne.NewSize(640, 620))
 	w.SetOnClosed(func() { delete(s.others, "Settings") })
 	s.others["Settings"] = w
 	w.Show()

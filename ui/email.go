@@ -18,9 +18,9 @@ import (
 )
 
 // emailBackend is what the Settings window's email section needs: the
-// settings (a *settings.Service gives Get and Set) and the notification
-// outbox (a *notify.Service gives SendTestEmail, Pending and RetryNow), so
-// struct{ *settings.Service; *notify.Service } is one.
+// settings (Get and Set, from a *settings.Service) and the notification
+// outbox (SendTestEmail, Pending and RetryNow, from a *notify.Service);
+// emailServices joins the two.
 type emailBackend interface {
 	Get(ctx context.Context, key string) (string, error)
 	Set(ctx context.Context, key, value string) error
@@ -32,6 +32,30 @@ type emailBackend interface {
 	// RetryNow retries waiting mail at once (after the settings changed).
 	RetryNow(ctx context.Context) (int, error)
 }
+
+// emailServices is the real emailBackend: the settings and the
+// notification outbox side by side. Build the section with
+// newEmailSection(w, emailServices{Settings: e.Settings(), Notify: e.Notify()}).
+type emailServices struct {
+	Settings *settings.Service
+	Notify   *notify.Service
+}
+
+func (b emailServices) Get(ctx context.Context, key string) (string, error) {
+	return b.Settings.Get(ctx, key)
+}
+
+func (b emailServices) Set(ctx context.Context, key, value string) error {
+	return b.Settings.Set(ctx, key, value)
+}
+
+func (b emailServices) SendTestEmail(ctx context.Context) error { return b.Notify.SendTestEmail(ctx) }
+
+func (b emailServices) Pending(ctx context.Context) ([]notify.Waiting, error) {
+	return b.Notify.Pending(ctx)
+}
+
+func (b emailServices) RetryNow(ctx context.Context) (int, error) { return b.Notify.RetryNow(ctx) }
 
 // securityChoices are the Select's labels for smtp.security's values.
 var securityChoices = []struct{ label, value, port string }{

@@ -275,3 +275,5 @@ func emailTexts(o fyne.CanvasObject) []string {
 	}
 	return nil
 }
+
+var _ emailBackend = emailServices{}

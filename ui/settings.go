@@ -35,7 +35,9 @@ var generalKeys = []struct{ key, label string }{
 	{"notify.warn_days", "Warning days"},
 }
 
-func newSettingsScreen(w fyne.Window, backend settingsBackend) *settingsScreen {
+// newSettingsScreen builds the Settings window: the connection settings,
+// and the email section when one is given.
+func newSettingsScreen(w fyne.Window, backend settingsBackend, email fyne.CanvasObject) *settingsScreen {
 	s := &settingsScreen{window: w, backend: backend, fields: map[string]*widget.Entry{}}
 	form := widget.NewForm()
 	for _, k := range generalKeys {
@@ -52,11 +54,13 @@ func newSettingsScreen(w fyne.Window, backend settingsBackend) *settingsScreen {
 	s.save = widget.NewButton("Save", s.onSave)
 	s.save.Importance = widget.HighImportance
 	heading := widget.NewLabelWithStyle("Connections", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	email := widget.NewLabel("Email notifications can be set up here in a coming version; for now use `socialomm settings set smtp.host …` from a terminal.")
-	email.Wrapping = fyne.TextWrapWord
-	email.Importance = widget.LowImportance
-	s.content = container.NewBorder(nil, container.NewPadded(container.NewBorder(nil, nil, nil, s.save, s.status)), nil, nil,
-		container.NewVScroll(container.NewPadded(container.NewVBox(heading, form, widget.NewSeparator(), email))))
+	general := container.NewBorder(nil, container.NewPadded(container.NewBorder(nil, nil, nil, s.save, s.status)), nil, nil,
+		container.NewVScroll(container.NewPadded(container.NewVBox(heading, form))))
+	tabs := []*container.TabItem{container.NewTabItem("Connections", general)}
+	if email != nil {
+		tabs = append(tabs, container.NewTabItem("Email", email))
+	}
+	s.content = container.NewAppTabs(tabs...)
 	s.load()
 	return s
 }

@@ -85,6 +85,11 @@ type Account struct {
 	LastCheckedAt   *time.Time `json:"last_checked_at"`
 	LastGoodCheckAt *time.Time `json:"last_good_check_at"`
 	LastError       string     `json:"last_error"`
+	// StateSince is when the account entered its state.
+	StateSince *time.Time `json:"state_since"`
+	// TokenExpiresAt is when the access token ends, where the network says;
+	// it is refreshed ahead of that where the network allows.
+	TokenExpiresAt *time.Time `json:"token_expires_at,omitempty"`
 	CreatedAt       time.Time  `json:"created_at"`
 	UpdatedAt       time.Time  `json:"updated_at"`
 }

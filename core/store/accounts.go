@@ -10,20 +10,23 @@ import (
 )
 
 const accountColumns = `id, network, instance, remote_id, handle, display_name, avatar_url, profile_url,
-	state, reason, expires_at, last_checked_at, last_good_check_at, last_error, created_at, updated_at`
+	state, reason, expires_at, last_checked_at, last_good_check_at, last_error, created_at, updated_at,
+	state_since, token_expires_at`
 
 type scanner interface{ Scan(dest ...any) error }
 
 func scanAccount(row scanner) (account.Account, error) {
 	var a account.Account
 	var state, reason string
-	var expires, checked, good sql.NullInt64
+	var expires, checked, good, since, tokenExpires sql.NullInt64
 	var created, updated int64
 	err := row.Scan(&a.ID, &a.Network, &a.Instance, &a.RemoteID, &a.Handle, &a.DisplayName, &a.AvatarURL,
-		&a.ProfileURL, &state, &reason, &expires, &checked, &good, &a.LastError, &created, &updated)
+		&a.ProfileURL, &state, &reason, &expires, &checked, &good, &a.LastError, &created, &updated,
+		&since, &tokenExpires)
 	if err != nil {
 		return a, err
 	}
+	a.StateSince, a.TokenExpiresAt = fromNullUnix(since), fromNullUnix(tokenExpires)
 	a.State, a.Reason = account.State(state), account.Reason(reason)
 	a.ExpiresAt, a.LastCheckedAt, a.LastGoodCheckAt = fromNullUnix(expires), fromNullUnix(checked), fromNullUnix(good)
 	a.CreatedAt, a.UpdatedAt = time.Unix(created, 0).UTC(), time.Unix(updated, 0).UTC()
@@ -80,25 +83,27 @@ func (s *Store) SaveAccount(ctx context.Context, a account.Account) (account.Acc
 		if a.ID == 0 {
 			return tx.QueryRowContext(ctx, `INSERT INTO accounts (network, instance, remote_id, handle, display_name,
 				avatar_url, profile_url, state, reason, expires_at, last_checked_at, last_good_check_at, last_error,
-				created_at, updated_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+				created_at, updated_at, state_since, token_expires_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 				ON CONFLICT (network, instance, remote_id) DO UPDATE SET
 					handle = excluded.handle, display_name = excluded.display_name, avatar_url = excluded.avatar_url,
 					profile_url = excluded.profile_url, state = excluded.state, reason = excluded.reason,
 					expires_at = excluded.expires_at, last_checked_at = excluded.last_checked_at,
 					last_good_check_at = excluded.last_good_check_at, last_error = excluded.last_error,
-					updated_at = excluded.updated_at
+					updated_at = excluded.updated_at, state_since = excluded.state_since,
+					token_expires_at = excluded.token_expires_at
 				RETURNING id`,
 				a.Network, a.Instance, a.RemoteID, a.Handle, a.DisplayName, a.AvatarURL, a.ProfileURL,
 				string(a.State), string(a.Reason), nullUnix(a.ExpiresAt), nullUnix(a.LastCheckedAt),
-				nullUnix(a.LastGoodCheckAt), a.LastError, now, now).Scan(&id)
+				nullUnix(a.LastGoodCheckAt), a.LastError, now, now, nullUnix(a.StateSince), nullUnix(a.TokenExpiresAt)).Scan(&id)
 		}
 		id = a.ID
 		res, err := tx.ExecContext(ctx, `UPDATE accounts SET handle = ?, display_name = ?, avatar_url = ?,
 			profile_url = ?, state = ?, reason = ?, expires_at = ?, last_checked_at = ?, last_good_check_at = ?,
-			last_error = ?, updated_at = ? WHERE id = ?`,
+			last_error = ?, updated_at = ?, state_since = ?, token_expires_at = ? WHERE id = ?`,
 			a.Handle, a.DisplayName, a.AvatarURL, a.ProfileURL, string(a.State), string(a.Reason),
-			nullUnix(a.ExpiresAt), nullUnix(a.LastCheckedAt), nullUnix(a.LastGoodCheckAt), a.LastError, now, a.ID)
+			nullUnix(a.ExpiresAt), nullUnix(a.LastCheckedAt), nullUnix(a.LastGoodCheckAt), a.LastError, now,
+			nullUnix(a.StateSince), nullUnix(a.TokenExpiresAt), a.ID)
 		if err != nil {
 			return err
 		}
@@ -132,4 +137,13 @@ func (s *Store) QueuedTargets(ctx context.Context, accountID int64) (int, error)
 	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM post_targets WHERE account_id = ?
 		AND state IN ('scheduled', 'held', 'retrying', 'failed', 'unconfirmed')`, accountID).Scan(&n)
 	return n, err
+}
+
+// PendingFor counts an account's posts still to go out (scheduled, retrying
+// or held) and when the next of them was due; next is nil when none.
+func (s *Store) PendingFor(ctx context.Context, accountID int64) (n int, next *time.Time, err error) {
+	var due sql.NullInt64
+	err = s.db.QueryRowContext(ctx, `SELECT count(*), min(due_at) FROM post_targets
+		WHERE account_id = ? AND state IN ('scheduled', 'retrying', 'held')`, accountID).Scan(&n, &due)
+	return n, fromNullUnix(due), err
 }

@@ -129,6 +129,13 @@ CREATE INDEX post_targets_runnable ON post_targets (next_attempt_at, due_at, id)
 	WHERE state IN ('scheduled', 'retrying');
 CREATE INDEX post_targets_remote ON post_targets (account_id, remote_id) WHERE remote_id <> '';
 `,
+	// 5: when an account entered its state (a lost connection's
+	// notifications and reminders count from it), and when its access token
+	// ends (refreshed ahead of that where the network allows).
+	`
+ALTER TABLE accounts ADD COLUMN state_since      INTEGER;
+ALTER TABLE accounts ADD COLUMN token_expires_at INTEGER;
+`,
 }
 
 // SchemaVersion is the version this build writes.

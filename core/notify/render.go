@@ -1,0 +1,404 @@
+package notify
+
+import (
+	"fmt"
+	"html"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/socialomm/desktop/core/account"
+)
+
+// Message is one notification as it is shown or mailed.
+type Message struct {
+	// Title is the desktop notification's summary and the email's subject.
+	Title string
+	// Text is the desktop notification's body, or the email's text part.
+	Text string
+	// HTML is the email's HTML alternative part; empty for the desktop.
+	HTML string
+	// ID is a stable Message-ID for email (without angle brackets), the
+	// same each time the same rows are sent, so a mail sent twice after a
+	// crash is recognisable as one by mail programs.
+	ID string
+}
+
+// UpdateSteps is the way back to a lost connection, as every message says it.
+const UpdateSteps = "Open SocialOmm → Accounts → ⋯ → Update"
+
+// facts are the parts every notification has: what happened and when, why,
+// what it affects, what to do.
+type facts struct {
+	title   string // short headline: desktop summary
+	subject string // email subject
+	what    string
+	why     string
+	affects string
+	todo    string
+	footer  string // email only
+}
+
+// renderer formats events for people in one time zone.
+type renderer struct {
+	loc *time.Location
+	now time.Time
+}
+
+// when is a full moment: "Tue 9 Feb 2027, 14:02 CET".
+func (r renderer) when(t time.Time) string {
+	return t.In(r.loc).Format("Mon 2 Jan 2006, 15:04 MST")
+}
+
+// near is a moment relative to ref: "14:00" on the same day, else with its
+// date.
+func (r renderer) near(t, ref time.Time) string {
+	a, b := t.In(r.loc), ref.In(r.loc)
+	switch {
+	case a.Year() == b.Year() && a.YearDay() == b.YearDay():
+		return a.Format("15:04")
+	case a.Year() == b.Year():
+		return a.Format("Mon 2 Jan, 15:04")
+	}
+	return a.Format("Mon 2 Jan 2006, 15:04")
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// since is a duration in whole days or hours: "3 days", "5 hours".
+func since(d time.Duration) string {
+	switch {
+	case d >= day:
+		return plural(int(d/day), "day", "days")
+	case d >= time.Hour:
+		return plural(int(d/time.Hour), "hour", "hours")
+	}
+	return plural(int(d/time.Minute), "minute", "minutes")
+}
+
+// timeLeft is the time until an expiry, rounded up: "7 days", "20 hours".
+func timeLeft(d time.Duration) string {
+	up := func(unit time.Duration) int { return int((d + unit - 1) / unit) }
+	switch {
+	case d > 2*day:
+		return plural(up(day), "day", "days")
+	case d > 2*time.Hour:
+		return plural(up(time.Hour), "hour", "hours")
+	case d > 0:
+		return plural(up(time.Minute), "minute", "minutes")
+	}
+	return "no time"
+}
+
+// firstWords is the start of a post's text on one line, cut at a word.
+func firstWords(text string) string {
+	text = strings.Join(strings.Fields(text), " ")
+	const maxWords, maxRunes = 10, 70
+	words := strings.Fields(text)
+	cut := len(words) > maxWords
+	if cut {
+		words = words[:maxWords]
+	}
+	out := strings.Join(words, " ")
+	if utf8.RuneCountInString(out) > maxRunes {
+		r := []rune(out)[:maxRunes]
+		out = string(r)
+		if i := strings.LastIndexByte(out, ' '); i > maxRunes/2 {
+			out = out[:i]
+		}
+		cut = true
+	}
+	if cut {
+		out += "…"
+	}
+	return out
+}
+
+func why(reason account.Reason) string {
+	if d := reason.Describe(); d != "" {
+		return d
+	}
+	return "The network no longer accepts SocialOmm's access."
+}
+
+// affects says what a lost or ending connection holds up.
+func (r renderer) affects(ev Event, ref time.Time) string {
+	if ev.HeldPosts <= 0 {
+		return "No scheduled posts are waiting for this profile."
+	}
+	s := plural(ev.HeldPosts, "scheduled post is", "scheduled posts are") + " on hold"
+	if !ev.NextDue.IsZero() {
+		tense := "is"
+		if !ev.NextDue.After(r.now) {
+			tense = "was"
+		}
+		s += fmt.Sprintf("; the next %s due at %s", tense, r.near(ev.NextDue, ref))
+	}
+	return s + "."
+}
+
+func (r renderer) reconnect(ev Event) string {
+	return UpdateSteps + ", and sign in to " + NetworkName(ev.Profile.Network) + " as " + ev.Profile.Handle + "."
+}
+
+const reminderFooter = "SocialOmm reminds you after 1 day, 3 days, then weekly while a profile stays disconnected. " +
+	"Reminders can be turned off in Settings (notify.reminders)."
+
+// facts words one event.
+func (r renderer) facts(ev Event) facts {
+	name := ev.Profile.Name()
+	var f facts
+	switch {
+	case ev.Reminder > 0:
+		lost := "disconnected"
+		if ev.Kind == Expired {
+			lost = "expired"
+		}
+		f.title = "Still disconnected: " + name
+		f.subject = f.title
+		f.what = fmt.Sprintf("%s has been %s since %s (%s).", name, lost, r.when(ev.At), since(r.now.Sub(ev.At)))
+		f.why = why(ev.Reason)
+		if ev.Kind == Expired {
+			f.why = why(account.ReasonExpired)
+		}
+		f.affects = r.affects(ev, r.now)
+		f.todo = r.reconnect(ev)
+		f.footer = reminderFooter
+	case ev.Kind == Disconnected:
+		f.title = name + " is disconnected"
+		f.subject = f.title
+		f.what = fmt.Sprintf("SocialOmm lost its connection to %s on %s.", name, r.when(ev.At))
+		f.why = why(ev.Reason)
+		f.affects = r.affects(ev, ev.At)
+		f.todo = r.reconnect(ev)
+	case ev.Kind == Expired:
+		end := ev.ExpiresAt
+		if end.IsZero() {
+			end = ev.At
+		}
+		f.title = name + " has expired"
+		f.subject = "The connection to " + name + " has expired"
+		f.what = fmt.Sprintf("The connection to %s ended on %s.", name, r.when(end))
+		f.why = why(account.ReasonExpired)
+		f.affects = r.affects(ev, end)
+		f.todo = r.reconnect(ev)
+	case ev.Kind == Expiring:
+		in := timeLeft(ev.ExpiresAt.Sub(ev.At))
+		f.title = name + " expires in " + in
+		f.subject = "The connection to " + name + " expires in " + in
+		f.what = fmt.Sprintf("The connection to %s ends on %s, in %s.", name, r.when(ev.ExpiresAt), in)
+		f.why = "Every connection lasts a limited time: the network's own limit, capped by the connection lifespan in Settings."
+		if ev.HeldPosts > 0 {
+			f.affects = plural(ev.HeldPosts, "scheduled post is", "scheduled posts are") + " waiting for this profile"
+			if !ev.NextDue.IsZero() {
+				f.affects += "; the next is due at " + r.near(ev.NextDue, ev.At)
+			}
+			f.affects += ". Posts due after it ends will be held until you renew it."
+		} else {
+			f.affects = "Nothing yet; posts due after it ends will be held until you renew it."
+		}
+		f.todo = UpdateSteps + " before then to renew it."
+	case ev.Kind == PostFailed:
+		f.title = "Post to " + name + " failed"
+		f.subject = f.title
+		f.what = fmt.Sprintf("Your post to %s scheduled for %s did not go out: “%s”.", name, r.when(ev.PostScheduled), firstWords(ev.PostText))
+		if ev.PostError != "" {
+			f.why = "The network said: " + strings.TrimSpace(ev.PostError)
+			if !strings.HasSuffix(f.why, ".") {
+				f.why += "."
+			}
+		} else {
+			f.why = "The network refused it without saying why."
+		}
+		f.affects = "This post on this profile only; it stays in the queue, marked failed. Other posts go out as planned."
+		f.todo = "Open SocialOmm → Queue, open the post, change what the network objected to, and choose Retry."
+	case ev.Kind == PostHeld:
+		n := ev.HeldPosts
+		if n < 1 {
+			n = 1
+		}
+		f.title = plural(n, "post", "posts") + " on hold for " + name
+		f.subject = f.title
+		due := ev.PostScheduled
+		if due.IsZero() {
+			due = ev.NextDue
+		}
+		post := "A post"
+		if !due.IsZero() {
+			post = "Your post scheduled for " + r.when(due)
+		}
+		if ev.PostText != "" {
+			post += " (“" + firstWords(ev.PostText) + "”)"
+		}
+		f.what = fmt.Sprintf("%s was not sent to %s: it has been disconnected since %s.", post, name, r.when(ev.At))
+		f.why = why(ev.Reason)
+		if ev.HeldPosts < 1 {
+			ev.HeldPosts = 1
+		}
+		f.affects = r.affects(ev, due)
+		f.todo = UpdateSteps + "; held posts go out once it is connected again."
+	case ev.Kind == Reconnected:
+		f.title = name + " is connected again"
+		f.subject = f.title
+		f.what = fmt.Sprintf("SocialOmm can post to %s again since %s.", name, r.when(ev.At))
+		f.why = "Its access works again."
+		if ev.HeldPosts > 0 {
+			f.affects = plural(ev.HeldPosts, "held post", "held posts") + " can go out now."
+		} else {
+			f.affects = "No posts were waiting."
+		}
+		f.todo = "Nothing; this is for your information."
+	}
+	return f
+}
+
+const emailFooter = "Sent by SocialOmm on your computer. Email notifications can be turned off in SocialOmm → Settings → Email."
+
+// render makes one event's message for a channel.
+func (r renderer) render(ev Event, ch Channel) Message {
+	f := r.facts(ev)
+	if ch == ChannelDesktop {
+		return Message{Title: f.title, Text: strings.Join([]string{f.what, f.why, f.affects, f.todo}, "\n")}
+	}
+	var text strings.Builder
+	fmt.Fprintf(&text, "%s\n\nWhy: %s\nAffects: %s\nWhat to do: %s\n", f.what, f.why, f.affects, f.todo)
+	var h strings.Builder
+	h.WriteString(htmlHead)
+	fmt.Fprintf(&h, "<p>%s</p>\n<p><b>Why:</b> %s<br>\n<b>Affects:</b> %s<br>\n<b>What to do:</b> %s</p>\n",
+		esc(f.what), esc(f.why), esc(f.affects), esc(f.todo))
+	writeFooter(&text, &h, f.footer)
+	return Message{Title: f.subject, Text: text.String(), HTML: h.String()}
+}
+
+// renderLoss merges the lost connections of one channel into one message.
+// Several events about one account (the first notice and a reminder that
+// both waited for the mail server) count once, the latest.
+func (r renderer) renderLoss(events []Event, ch Channel) Message {
+	latest := map[int64]int{}
+	var list []Event
+	for _, ev := range events {
+		key := ev.Profile.AccountID
+		if i, ok := latest[key]; ok && key != 0 {
+			if ev.Reminder >= list[i].Reminder {
+				list[i] = ev
+			}
+			continue
+		}
+		latest[key] = len(list)
+		list = append(list, ev)
+	}
+	if len(list) == 1 {
+		return r.render(list[0], ch)
+	}
+	sort.SliceStable(list, func(i, j int) bool { return list[i].At.Before(list[j].At) })
+
+	allNew := true
+	var names []string
+	for _, ev := range list {
+		allNew = allNew && ev.Reminder == 0
+		names = append(names, ev.Profile.Name())
+	}
+	title := plural(len(list), "profile", "profiles") + " disconnected"
+	if !allNew {
+		title = plural(len(list), "profile needs", "profiles need") + " reconnecting"
+	}
+	shown := names
+	more := ""
+	if len(shown) > 3 {
+		shown, more = shown[:3], fmt.Sprintf(" and %d more", len(names)-3)
+	}
+	subject := title + ": " + strings.Join(shown, ", ") + more
+	todo := "Open SocialOmm → Accounts, and on each of them choose ⋯ → Update and sign in again."
+
+	type line struct{ head, why, affects string }
+	var lines []line
+	hasReminder := false
+	for _, ev := range list {
+		f := r.facts(ev)
+		var head string
+		switch {
+		case ev.Reminder > 0:
+			hasReminder = true
+			head = fmt.Sprintf("%s: disconnected since %s (%s)", ev.Profile.Name(), r.when(ev.At), since(r.now.Sub(ev.At)))
+		case ev.Kind == Expired:
+			end := ev.ExpiresAt
+			if end.IsZero() {
+				end = ev.At
+			}
+			head = fmt.Sprintf("%s: expired on %s", ev.Profile.Name(), r.when(end))
+		default:
+			head = fmt.Sprintf("%s: disconnected on %s", ev.Profile.Name(), r.when(ev.At))
+		}
+		lines = append(lines, line{head, f.why, f.affects})
+	}
+	what := "SocialOmm lost its connection to " + plural(len(list), "profile", "profiles") + ":"
+	if !allNew {
+		what = plural(len(list), "profile is", "profiles are") + " disconnected:"
+	}
+
+	if ch == ChannelDesktop {
+		var b strings.Builder
+		for _, l := range lines {
+			fmt.Fprintf(&b, "• %s. %s %s\n", l.head, l.why, l.affects)
+		}
+		b.WriteString(todo)
+		return Message{Title: title, Text: b.String()}
+	}
+	var text, h strings.Builder
+	text.WriteString(what + "\n\n")
+	h.WriteString(htmlHead)
+	h.WriteString("<p>" + esc(what) + "</p>\n<ul>\n")
+	for _, l := range lines {
+		fmt.Fprintf(&text, "- %s\n  Why: %s\n  Affects: %s\n\n", l.head, l.why, l.affects)
+		fmt.Fprintf(&h, "<li><b>%s</b><br>\nWhy: %s<br>\nAffects: %s</li>\n", esc(l.head), esc(l.why), esc(l.affects))
+	}
+	fmt.Fprintf(&text, "What to do: %s\n", todo)
+	fmt.Fprintf(&h, "</ul>\n<p><b>What to do:</b> %s</p>\n", esc(todo))
+	footer := ""
+	if hasReminder {
+		footer = reminderFooter
+	}
+	writeFooter(&text, &h, footer)
+	return Message{Title: subject, Text: text.String(), HTML: h.String()}
+}
+
+// renderTest is the message of `socialomm notify test` and the Settings
+// window's "Send test email".
+func (r renderer) renderTest(ch Channel) Message {
+	what := "This is a test notification from SocialOmm, sent on " + r.when(r.now) + "."
+	if ch == ChannelDesktop {
+		return Message{Title: "SocialOmm test notification",
+			Text: what + "\nIf you can read this, desktop notifications work: SocialOmm will tell you here when a profile is lost or a post fails."}
+	}
+	ok := "If you can read this, email notifications work: SocialOmm will write to this address when a profile is lost, expires soon, or a post fails."
+	var text, h strings.Builder
+	text.WriteString(what + "\n\n" + ok + "\n")
+	h.WriteString(htmlHead)
+	h.WriteString("<p>" + esc(what) + "</p>\n<p>" + esc(ok) + "</p>\n")
+	writeFooter(&text, &h, "")
+	return Message{Title: "SocialOmm test email", Text: text.String(), HTML: h.String()}
+}
+
+const htmlHead = `<!DOCTYPE html>
+<html><head><meta charset="utf-8"></head>
+<body style="font-family: sans-serif; line-height: 1.4">
+`
+
+func writeFooter(text, h *strings.Builder, extra string) {
+	text.WriteString("\n--\n")
+	h.WriteString(`<hr><p style="color: #666; font-size: smaller">`)
+	if extra != "" {
+		text.WriteString(extra + "\n")
+		h.WriteString(esc(extra) + "<br>\n")
+	}
+	text.WriteString(emailFooter + "\n")
+	h.WriteString(esc(emailFooter) + "</p>\n</body></html>\n")
+}
+
+func esc(s string) string { return html.EscapeString(s) }

@@ -1,0 +1,494 @@
+package notify
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	netmail "net/mail"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/socialomm/desktop/core/clock"
+	"github.com/socialomm/desktop/core/store"
+)
+
+// Settings is what the service reads from the settings; *settings.Service
+// is one.
+type Settings interface {
+	Get(ctx context.Context, key string) (string, error)
+	Secret(ctx context.Context, key string) (string, error)
+}
+
+// Options tune a Service. Zero values get the defaults in brackets.
+type Options struct {
+	Clock    clock.Clock    // [clock.Real]
+	Logger   *slog.Logger   // [discard]
+	Location *time.Location // the person's zone for times in messages [time.Local]
+	Desktop  Desktop        // [BeeepDesktop writing its icon to IconDir]
+	Mailer   Mailer         // [SMTPMailer]
+	// IconDir is where the default Desktop writes the app icon (the data
+	// folder) [a folder under the system's temp folder].
+	IconDir string
+	// BatchWindow is how long a lost connection's notice waits for others
+	// lost with it, so they make one message [60 s]. Negative: no waiting.
+	BatchWindow time.Duration
+	// RetryMin and RetryMax bound the backoff after a failed send: RetryMin,
+	// doubling, capped at RetryMax [1 min, 1 h].
+	RetryMin, RetryMax time.Duration
+	// ClaimLease is how long a claimed row may stay "sending" before it is
+	// taken as abandoned (the app stopped mid-send) and sent again [5 min].
+	ClaimLease time.Duration
+	// SendTimeout bounds one desktop notification or one email [45 s].
+	SendTimeout time.Duration
+	// PollInterval is the longest Run sleeps without looking at the outbox
+	// [1 min].
+	PollInterval time.Duration
+	// DesktopMaxAge is how long a desktop notification that cannot be
+	// shown (no notification service) keeps being retried before it is
+	// dropped: stale pop-ups help nobody; email is never dropped [24 h].
+	DesktopMaxAge time.Duration
+}
+
+func (o Options) withDefaults() Options {
+	if o.Clock == nil {
+		o.Clock = clock.Real{}
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Location == nil {
+		o.Location = time.Local
+	}
+	if o.Desktop == nil {
+		o.Desktop = &BeeepDesktop{IconDir: o.IconDir}
+	}
+	if o.Mailer == nil {
+		o.Mailer = &SMTPMailer{Now: o.Clock.Now}
+	}
+	if o.BatchWindow == 0 {
+		o.BatchWindow = time.Minute
+	}
+	if o.BatchWindow < 0 {
+		o.BatchWindow = 0
+	}
+	if o.RetryMin <= 0 {
+		o.RetryMin = time.Minute
+	}
+	if o.RetryMax <= 0 {
+		o.RetryMax = time.Hour
+	}
+	if o.ClaimLease <= 0 {
+		o.ClaimLease = 5 * time.Minute
+	}
+	if o.SendTimeout <= 0 {
+		o.SendTimeout = 45 * time.Second
+	}
+	if o.PollInterval <= 0 {
+		o.PollInterval = time.Minute
+	}
+	if o.DesktopMaxAge <= 0 {
+		o.DesktopMaxAge = 24 * time.Hour
+	}
+	return o
+}
+
+// Service is the notification outbox and its delivery.
+type Service struct {
+	store    *store.Store
+	settings Settings
+	opts     Options
+	clock    clock.Clock
+	log      *slog.Logger
+	wake     chan struct{}
+}
+
+// New makes the service on an open store. It does no I/O.
+func New(st *store.Store, cfg Settings, opts Options) *Service {
+	opts = opts.withDefaults()
+	return &Service{
+		store:    st,
+		settings: cfg,
+		opts:     opts,
+		clock:    opts.Clock,
+		log:      opts.Logger,
+		wake:     make(chan struct{}, 1),
+	}
+}
+
+func (s *Service) renderer(now time.Time) renderer {
+	return renderer{loc: s.opts.Location, now: now}
+}
+
+// poke wakes Run to deliver what was just queued.
+func (s *Service) poke() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (s *Service) on(ctx context.Context, key string) (bool, error) {
+	v, err := s.settings.Get(ctx, key)
+	return v == "on", err
+}
+
+// ErrEmailNotSetUp means the mail server, sender or recipient is missing.
+var ErrEmailNotSetUp = errors.New("email is not set up")
+
+// missingEmail names the email settings that are still empty.
+func (s *Service) missingEmail(ctx context.Context) ([]string, error) {
+	var missing []string
+	for _, k := range []struct{ key, label string }{
+		{"smtp.host", "mail server (smtp.host)"},
+		{"email.from", "sender (email.from)"},
+		{"email.to", "recipient (email.to)"},
+	} {
+		v, err := s.settings.Get(ctx, k.key)
+		if err != nil {
+			return nil, err
+		}
+		if strings.TrimSpace(v) == "" {
+			missing = append(missing, k.label)
+		}
+	}
+	return missing, nil
+}
+
+// EmailSetUp reports whether the mail server, sender and recipient are set.
+func (s *Service) EmailSetUp(ctx context.Context) (bool, error) {
+	missing, err := s.missingEmail(ctx)
+	return err == nil && len(missing) == 0, err
+}
+
+// mailConfig reads the SMTP settings, the password from the keyring.
+func (s *Service) mailConfig(ctx context.Context) (MailConfig, error) {
+	missing, err := s.missingEmail(ctx)
+	if err != nil {
+		return MailConfig{}, err
+	}
+	if len(missing) > 0 {
+		return MailConfig{}, fmt.Errorf("%w: fill in the %s in Settings → Email", ErrEmailNotSetUp, strings.Join(missing, ", "))
+	}
+	get := func(key string) string {
+		if err != nil {
+			return ""
+		}
+		var v string
+		v, err = s.settings.Get(ctx, key)
+		return strings.TrimSpace(v)
+	}
+	cfg := MailConfig{Host: get("smtp.host"), Security: get("smtp.security"), Username: get("smtp.username"), From: get("email.from")}
+	port, to := get("smtp.port"), get("email.to")
+	if err != nil {
+		return cfg, err
+	}
+	if cfg.Port, err = strconv.Atoi(port); err != nil {
+		return cfg, fmt.Errorf("the mail server port %q is not a number", port)
+	}
+	list, perr := netmail.ParseAddressList(to)
+	if perr != nil {
+		return cfg, fmt.Errorf("the recipient %q is not an email address", to)
+	}
+	for _, a := range list {
+		cfg.To = append(cfg.To, a.String())
+	}
+	if cfg.Username != "" {
+		// The password is only read when it is needed: reading the
+		// keyring may prompt to unlock it.
+		if cfg.Password, err = s.settings.Secret(ctx, "smtp.password"); err != nil {
+			return cfg, fmt.Errorf("could not read the mail password from the keyring: %w", err)
+		}
+	}
+	return cfg, nil
+}
+
+// channels says where an event of this kind goes now.
+func (s *Service) channels(ctx context.Context, kind Kind) ([]Channel, error) {
+	var out []Channel
+	desktop, err := s.on(ctx, "notify.desktop")
+	if err != nil {
+		return nil, err
+	}
+	if desktop {
+		out = append(out, ChannelDesktop)
+	}
+	if kind == Reconnected {
+		return out, nil
+	}
+	email, err := s.on(ctx, "notify.email")
+	if err != nil {
+		return nil, err
+	}
+	if email {
+		ok, err := s.EmailSetUp(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, ChannelEmail)
+		}
+	}
+	return out, nil
+}
+
+// Enqueue records an event in the outbox: one row per channel that is on
+// (desktop when notify.desktop is on; email when notify.email is on and
+// email is set up; never email for Reconnected). The rows' key is
+// ev.EventKey(), and an event whose key is already in the outbox adds
+// nothing, so calling Enqueue again for the same transition (after a
+// restart, on the next check) is safe. It returns the channels that got a
+// new row and wakes Run.
+//
+// A Reconnected event also withdraws the account's notices that have not
+// gone out yet (lost, expiring, held posts): they are no longer true.
+func (s *Service) Enqueue(ctx context.Context, ev Event) ([]Channel, error) {
+	if err := ev.validate(); err != nil {
+		return nil, err
+	}
+	chans, err := s.channels(ctx, ev.Kind)
+	if err != nil {
+		return nil, fmt.Errorf("read the notification settings: %w", err)
+	}
+	now := s.clock.Now()
+	ev.Key = ev.EventKey()
+	payload, err := json.Marshal(ev)
+	if err != nil {
+		return nil, err
+	}
+	var acct any
+	if ev.Profile.AccountID != 0 {
+		acct = ev.Profile.AccountID
+	}
+	next := now
+	if ev.batch() == lossBatch {
+		next = now.Add(s.opts.BatchWindow)
+	}
+	r := s.renderer(now)
+	var queued []Channel
+	var withdrawn int64
+	err = s.store.InTx(ctx, func(tx *sql.Tx) error {
+		queued, withdrawn = nil, 0
+		if ev.Kind == Reconnected && ev.Profile.AccountID != 0 {
+			n, err := withdrawTx(ctx, tx, ev.Profile.AccountID, now)
+			if err != nil {
+				return err
+			}
+			withdrawn = n
+		}
+		for _, ch := range chans {
+			m := r.render(ev, ch)
+			res, err := tx.ExecContext(ctx, `INSERT INTO outbox (event_key, channel, subject, body_text, body_html,
+				state, attempts, next_attempt_at, last_error, created_at, kind, account_id, batch, event)
+				VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, '', ?, ?, ?, ?, ?)
+				ON CONFLICT (event_key, channel) DO NOTHING`,
+				ev.Key, string(ch), m.Title, m.Text, m.HTML, next.Unix(), now.Unix(),
+				string(ev.Kind), acct, ev.batch(), string(payload))
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n > 0 {
+				queued = append(queued, ch)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("queue the notification: %w", err)
+	}
+	if withdrawn > 0 {
+		s.log.Info("notifications withdrawn: the connection is back", "account", ev.Profile.AccountID, "rows", withdrawn)
+	}
+	if len(queued) > 0 {
+		s.log.Info("notification queued", "key", ev.Key, "channels", fmt.Sprint(queued))
+		s.poke()
+	}
+	return queued, nil
+}
+
+// Remind queues the reminder that is due now about a connection that stays
+// lost, if one is due and reminders are on (notify.reminders). ev is the
+// loss as it was first told (Kind Disconnected or Expired, At the moment it
+// was lost) with today's affected posts. Call it on every check of a lost
+// account: each reminder has its own key (reminder:<account>:<since>:<n>),
+// so it goes out once however often Remind is called. NextReminder says
+// when the next one falls.
+func (s *Service) Remind(ctx context.Context, ev Event) ([]Channel, error) {
+	if ev.Kind != Disconnected && ev.Kind != Expired {
+		return nil, fmt.Errorf("%w: reminders are about lost connections, not %s", ErrInvalidEvent, ev.Kind)
+	}
+	on, err := s.on(ctx, "notify.reminders")
+	if err != nil || !on {
+		return nil, err
+	}
+	n, due := ReminderDue(ev.At, s.clock.Now())
+	if !due {
+		return nil, nil
+	}
+	ev.Reminder, ev.Key = n, ""
+	return s.Enqueue(ctx, ev)
+}
+
+// Warn queues the expiry warning that is due now for a connection, if one
+// is: ev is Kind Expiring with ExpiresAt and the posts it affects; At
+// defaults to now. Call it on every check of a connection that has an end
+// date: each warning day in notify.warn_days (14,7,1) is told once.
+func (s *Service) Warn(ctx context.Context, ev Event) ([]Channel, error) {
+	if ev.Kind != Expiring || ev.ExpiresAt.IsZero() {
+		return nil, fmt.Errorf("%w: Warn takes an Expiring event with ExpiresAt", ErrInvalidEvent)
+	}
+	v, err := s.settings.Get(ctx, "notify.warn_days")
+	if err != nil {
+		return nil, err
+	}
+	var days []int
+	for _, part := range strings.Split(v, ",") {
+		if n, err := strconv.Atoi(strings.TrimSpace(part)); err == nil {
+			days = append(days, n)
+		}
+	}
+	now := s.clock.Now()
+	day, due := ExpiryWarningDue(ev.ExpiresAt, now, days)
+	if !due {
+		return nil, nil
+	}
+	if ev.At.IsZero() {
+		ev.At = now
+	}
+	ev.DaysLeft, ev.Key = day, ""
+	return s.Enqueue(ctx, ev)
+}
+
+// Withdraw drops an account's notices that have not gone out yet (lost,
+// expiring, held posts), for when the account is reconnected or removed.
+// Failed-post notices stay. It returns how many rows it dropped.
+func (s *Service) Withdraw(ctx context.Context, accountID int64) (int, error) {
+	var n int64
+	err := s.store.InTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		n, err = withdrawTx(ctx, tx, accountID, s.clock.Now())
+		return err
+	})
+	return int(n), err
+}
+
+// RetryNow makes mail that is waiting after a failure due at once, for when
+// the person has just changed the mail settings. It returns how many.
+func (s *Service) RetryNow(ctx context.Context) (int, error) {
+	res, err := s.store.DB().ExecContext(ctx, `UPDATE outbox SET next_attempt_at = ?
+		WHERE state = 'pending' AND channel = 'email' AND attempts > 0`, s.clock.Now().Unix())
+	if err != nil {
+		return 0, err
+	}
+	n, _ := res.RowsAffected()
+	if n > 0 {
+		s.poke()
+	}
+	return int(n), nil
+}
+
+// Waiting is a notification not sent yet, and why.
+type Waiting struct {
+	ID          int64
+	Channel     Channel
+	Kind        Kind
+	Subject     string
+	Queued      time.Time
+	Attempts    int
+	NextAttempt time.Time
+	// LastError is the last failure in plain words; empty if none yet.
+	LastError string
+	// Why says in a sentence why it is waiting.
+	Why string
+}
+
+// Pending lists the notifications not sent yet, oldest first, with why
+// they wait; the Settings window shows the email ones.
+func (s *Service) Pending(ctx context.Context) ([]Waiting, error) {
+	rows, err := s.store.DB().QueryContext(ctx, `SELECT id, channel, kind, batch, subject, state, attempts,
+		next_attempt_at, last_error, created_at FROM outbox WHERE state IN ('pending', 'sending')
+		ORDER BY created_at, id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	now := s.clock.Now()
+	r := s.renderer(now)
+	var out []Waiting
+	for rows.Next() {
+		var w Waiting
+		var ch, kind, batch, state string
+		var next, created int64
+		if err := rows.Scan(&w.ID, &ch, &kind, &batch, &w.Subject, &state, &w.Attempts, &next, &w.LastError, &created); err != nil {
+			return nil, err
+		}
+		w.Channel, w.Kind = Channel(ch), Kind(kind)
+		w.Queued, w.NextAttempt = time.Unix(created, 0), time.Unix(next, 0)
+		switch {
+		case state == "sending":
+			w.Why = "Being sent now."
+		case w.Attempts == 0 && batch == lossBatch && w.NextAttempt.After(now):
+			w.Why = "Held until " + r.near(w.NextAttempt, now) + " so that other connections lost at the same time go in the same message."
+		case w.Attempts == 0:
+			w.Why = "Waiting to be sent."
+		default:
+			w.Why = fmt.Sprintf("Not sent yet: %s Tried %s; next try at %s.", strings.TrimSpace(w.LastError),
+				plural(w.Attempts, "time", "times"), r.near(w.NextAttempt, now))
+		}
+		out = append(out, w)
+	}
+	return out, rows.Err()
+}
+
+// SendTest sends one desktop notification and one email now, outside the
+// outbox, whatever notify.desktop and notify.email say, and returns each
+// result: nil, or what went wrong in plain words (the mail server's own
+// words included).
+func (s *Service) SendTest(ctx context.Context) (desktopErr, emailErr error) {
+	return s.SendTestDesktop(ctx), s.SendTestEmail(ctx)
+}
+
+// SendTestDesktop shows the test notification.
+func (s *Service) SendTestDesktop(ctx context.Context) error {
+	m := s.renderer(s.clock.Now()).renderTest(ChannelDesktop)
+	ctx, cancel := context.WithTimeout(ctx, s.opts.SendTimeout)
+	defer cancel()
+	return s.opts.Desktop.Notify(ctx, m.Title, m.Text)
+}
+
+// SendTestEmail sends the test email with the saved settings.
+func (s *Service) SendTestEmail(ctx context.Context) error {
+	cfg, err := s.mailConfig(ctx)
+	if err != nil {
+		return err
+	}
+	m := s.renderer(s.clock.Now()).renderTest(ChannelEmail)
+	ctx, cancel := context.WithTimeout(ctx, s.opts.SendTimeout)
+	defer cancel()
+	if err := s.opts.Mailer.Send(ctx, cfg, m); err != nil {
+		return errors.New(scrub(err.Error(), cfg.Password))
+	}
+	return nil
+}
+
+// messageID is a Message-ID made of the rows' keys: the same rows always
+// make the same ID.
+func messageID(keys []string, from string) string {
+	h := sha256.New()
+	for _, k := range keys {
+		h.Write([]byte(k))
+		h.Write([]byte{0})
+	}
+	domain := "socialomm.invalid"
+	if a, err := netmail.ParseAddress(from); err == nil {
+		if i := strings.LastIndexByte(a.Address, '@'); i >= 0 && i < len(a.Address)-1 {
+			domain = a.Address[i+1:]
+		}
+	}
+	return "socialomm." + hex.EncodeToString(h.Sum(nil))[:32] + "@" + domain
+}
