@@ -90,6 +90,6 @@ type Account struct {
 	// TokenExpiresAt is when the access token ends, where the network says;
 	// it is refreshed ahead of that where the network allows.
 	TokenExpiresAt *time.Time `json:"token_expires_at,omitempty"`
-	CreatedAt       time.Time  `json:"created_at"`
-	UpdatedAt       time.Time  `json:"updated_at"`
+	CreatedAt      time.Time  `json:"created_at"`
+	UpdatedAt      time.Time  `json:"updated_at"`
 }
