@@ -250,3 +250,58 @@ func TestExplainSaysWhatToDo(t *testing.T) {
 		t.Fatalf("%q", msg)
 	}
 }
+
+// outboxKinds lists the kinds waiting in the notification outbox.
+func outboxKinds(t *testing.T, e *Engine) []string {
+	t.Helper()
+	rows, err := e.store.DB().Query(`SELECT kind || '/' || channel FROM outbox ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var k string
+		rows.Scan(&k)
+		out = append(out, k)
+	}
+	return out
+}
+
+func TestNetworkTroubleNeverNotifiesLostAccessDoesOnce(t *testing.T) {
+	e, clk, fake := newTestEngine(t)
+	ctx := context.Background()
+	a := connect(t, e, "ana", network.Credentials{AccessToken: "tok"})
+
+	fake.verifyErr = &network.TransientError{Message: "fake.example answered 503"}
+	for i := 0; i < 3; i++ {
+		clk.Advance(time.Hour)
+		e.Check(ctx, a.ID)
+	}
+	if got := outboxKinds(t, e); len(got) != 0 {
+		t.Fatalf("network trouble queued notifications: %v", got)
+	}
+
+	fake.verifyErr = &network.LostAccessError{Reason: account.ReasonPasswordChanged}
+	for i := 0; i < 3; i++ {
+		clk.Advance(time.Hour)
+		e.Check(ctx, a.ID)
+	}
+	if got := strings.Join(outboxKinds(t, e), ","); got != "disconnected/desktop" {
+		t.Fatalf("outbox after a lost connection checked three times: %q", got)
+	}
+
+	// A day later the first reminder is due, once.
+	clk.Advance(24 * time.Hour)
+	e.Check(ctx, a.ID)
+	e.Check(ctx, a.ID)
+	if got := len(outboxKinds(t, e)); got != 2 {
+		t.Fatalf("%d rows after a day, want the loss and one reminder", got)
+	}
+
+	fake.verifyErr = nil
+	connect(t, e, "ana", network.Credentials{AccessToken: "new"})
+	if got := outboxKinds(t, e); got[len(got)-1] != "reconnected/desktop" {
+		t.Fatalf("no reconnected notice: %v", got)
+	}
+}
