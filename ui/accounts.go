@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"image/color"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -44,8 +45,18 @@ type accountsScreen struct {
 	backend accountsBackend
 	nav     navigation
 
-	// accounts is read and written on the UI goroutine only.
+	// all is every loaded account; accounts is what the search and filter
+	// let through, in the same order. UI goroutine only.
+	all      []account.Account
 	accounts []account.Account
+	// searchKeys[i] is all[i]'s name, handle and network, lower-cased once
+	// per load so each keystroke only compares strings.
+	searchKeys []string
+
+	search    *widget.Entry
+	filter    *widget.Select
+	searchBar *fyne.Container
+	noMatch   fyne.CanvasObject
 
 	connectButton *widget.Button
 	emptyConnect  *widget.Button
@@ -127,6 +138,19 @@ func (s *accountsScreen) build() fyne.CanvasObject {
 		container.NewBorder(nil, nil, nil, s.attentionButtons, s.attentionText))
 	s.attention.Hide()
 
+	s.search = widget.NewEntry()
+	s.search.SetPlaceHolder("Search by name, handle or network")
+	s.search.ActionItem = widget.NewIcon(theme.SearchIcon())
+	s.search.OnChanged = func(string) { s.onSearchChanged() }
+	s.filter = widget.NewSelect(nil, func(string) { s.onSearchChanged() })
+	s.filter.PlaceHolder = filterAll
+	s.searchBar = container.NewPadded(container.NewBorder(nil, nil, nil,
+		container.NewGridWrap(fyne.NewSize(210, s.search.MinSize().Height), s.filter), s.search))
+	s.searchBar.Hide()
+	noMatch := widget.NewLabelWithStyle("No profile matches. Clear the search or choose All profiles.", fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
+	noMatch.Importance = widget.LowImportance
+	s.noMatch = container.NewCenter(noMatch)
+
 	s.empty = s.emptyState()
 	s.list = widget.NewList(
 		func() int { return len(s.accounts) },
@@ -149,7 +173,7 @@ func (s *accountsScreen) build() fyne.CanvasObject {
 	// Until the first load, say so rather than flash the empty state.
 	s.body = container.NewStack(container.NewCenter(loading))
 
-	s.top = container.NewVBox(container.NewPadded(header), s.keyringBanner, s.attention, widget.NewSeparator())
+	s.top = container.NewVBox(container.NewPadded(header), s.keyringBanner, s.attention, s.searchBar, widget.NewSeparator())
 	return container.NewBorder(s.top, nil, nil, nil, s.body)
 }
 
@@ -287,19 +311,22 @@ func (s *accountsScreen) show(list []account.Account, err, keyringErr error) {
 		s.body.Refresh()
 		return
 	}
-	s.accounts = list
-	s.summary.SetText(summaryText(list))
-	s.showAttention(list)
-	// A banner that appeared or went changes the header's height, which
-	// only the window's outer layout can give it.
-	s.window.Content().Refresh()
-	if len(list) == 0 {
-		s.body.Objects = []fyne.CanvasObject{s.empty}
-	} else {
-		s.body.Objects = []fyne.CanvasObject{s.list}
+	s.all = list
+	s.searchKeys = make([]string, len(list))
+	for i, a := range list {
+		s.searchKeys[i] = strings.ToLower(a.DisplayName + " " + a.Handle + " " + networkTitle(a.Network))
 	}
-	s.body.Refresh()
-	s.list.Refresh()
+	s.updateFilterChoices()
+	s.showAttention(list)
+	if len(list) == 0 {
+		s.searchBar.Hide()
+	} else {
+		s.searchBar.Show()
+	}
+	// A banner or the search bar that appeared or went changes the header's
+	// height, which only the window's outer layout can give it.
+	s.window.Content().Refresh()
+	s.applyFilter()
 	s.scheduleCountdown()
 	if s.onShown != nil {
 		s.onShown(list)
@@ -328,6 +355,76 @@ func (s *accountsScreen) showAttention(list []account.Account) {
 	}
 	s.attentionButtons.Refresh()
 	s.attention.Show()
+}
+
+const (
+	filterAll       = "All profiles"
+	filterAttention = "Needs attention"
+	filterExpiring  = "Expiring soon"
+)
+
+// updateFilterChoices offers the fixed filters and one per network present.
+func (s *accountsScreen) updateFilterChoices() {
+	choices := []string{filterAll, filterAttention, filterExpiring}
+	seen := map[string]bool{}
+	for _, a := range s.all {
+		if title := networkTitle(a.Network); !seen[title] {
+			seen[title] = true
+			choices = append(choices, title)
+		}
+	}
+	s.filter.Options = choices
+	if s.filter.Selected != "" && !slices.Contains(choices, s.filter.Selected) {
+		s.filter.Selected = ""
+	}
+	s.filter.Refresh()
+}
+
+func (s *accountsScreen) onSearchChanged() { s.applyFilter() }
+
+// applyFilter shows the accounts the search text and filter let through.
+func (s *accountsScreen) applyFilter() {
+	words := strings.Fields(strings.ToLower(s.search.Text))
+	choice := s.filter.Selected
+	shown := s.accounts[:0:0]
+	for i, a := range s.all {
+		if matchesFilter(a, choice) && matchesWords(s.searchKeys[i], words) {
+			shown = append(shown, a)
+		}
+	}
+	s.accounts = shown
+	s.summary.SetText(summaryText(s.all, len(shown)))
+	switch {
+	case len(s.all) == 0:
+		s.body.Objects = []fyne.CanvasObject{s.empty}
+	case len(shown) == 0:
+		s.body.Objects = []fyne.CanvasObject{s.noMatch}
+	default:
+		s.body.Objects = []fyne.CanvasObject{s.list}
+	}
+	s.body.Refresh()
+	s.list.Refresh()
+}
+
+func matchesFilter(a account.Account, choice string) bool {
+	switch choice {
+	case "", filterAll:
+		return true
+	case filterAttention:
+		return a.State.NeedsAttention()
+	case filterExpiring:
+		return a.State == account.Expiring
+	}
+	return networkTitle(a.Network) == choice
+}
+
+func matchesWords(key string, words []string) bool {
+	for _, w := range words {
+		if !strings.Contains(key, w) {
+			return false
+		}
+	}
+	return true
 }
 
 // shortName is an account's display name (else handle) cut to fit a button.
@@ -372,14 +469,27 @@ func attentionSummary(list []account.Account) (string, []account.Account) {
 	return strings.Join(parts, " · "), append(lost, expiring...)
 }
 
-func summaryText(list []account.Account) string {
-	switch len(list) {
-	case 0:
+// summaryText is "5,000 profiles", or "12 of 5,000 profiles" while a search
+// or filter hides some.
+func summaryText(all []account.Account, shown int) string {
+	total := len(all)
+	switch {
+	case total == 0:
 		return ""
-	case 1:
+	case shown < total:
+		return fmt.Sprintf("%s of %s profiles", thousands(shown), thousands(total))
+	case total == 1:
 		return "1 profile"
 	}
-	return fmt.Sprintf("%d profiles", len(list))
+	return thousands(total) + " profiles"
+}
+
+func thousands(n int) string {
+	s := fmt.Sprint(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
 
 // scheduleCountdown arms the one timer of the whole list for the moment the

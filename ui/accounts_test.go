@@ -221,3 +221,75 @@ func TestCouldNotCheckNamesTheLastGoodCheck(t *testing.T) {
 		t.Fatalf("%q", got)
 	}
 }
+
+func manyAccounts(n int) []account.Account {
+	nets := []string{"mastodon", "bluesky", "x", "linkedin"}
+	states := []account.State{account.Connected, account.Connected, account.Connected, account.Expiring, account.Disconnected}
+	list := make([]account.Account, n)
+	for i := range list {
+		exp := testNow.Add(time.Duration(i%90+1) * 24 * time.Hour)
+		list[i] = account.Account{ID: int64(i + 1), Network: nets[i%len(nets)], Handle: fmt.Sprintf("@user%d@example.org", i),
+			DisplayName: fmt.Sprintf("Shop %d", i), State: states[i%len(states)], ExpiresAt: &exp}
+	}
+	return list
+}
+
+func TestSearchAndFilters(t *testing.T) {
+	b := &fakeBackend{now: testNow, accounts: manyAccounts(100)}
+	s, _ := newTestScreen(t, b)
+	if !s.searchBar.Visible() || s.summary.Text != "100 profiles" {
+		t.Fatalf("search bar %v, summary %q", s.searchBar.Visible(), s.summary.Text)
+	}
+	s.search.SetText("shop 4")
+	// Every word must appear: "shop" and a "4" anywhere (4, 14, 24, …, 40–49,
+	// …, 94): 19 of Shop 0–99.
+	if len(s.accounts) != 19 || s.summary.Text != "19 of 100 profiles" {
+		t.Fatalf("search: %d shown, %q", len(s.accounts), s.summary.Text)
+	}
+	s.search.SetText("BLUESKY user1")
+	for _, a := range s.accounts {
+		if a.Network != "bluesky" {
+			t.Fatalf("%s matched a bluesky search", a.Handle)
+		}
+	}
+	s.search.SetText("")
+	s.filter.SetSelected(filterAttention)
+	for _, a := range s.accounts {
+		if !a.State.NeedsAttention() {
+			t.Fatalf("%s (%s) passed the attention filter", a.Handle, a.State)
+		}
+	}
+	if len(s.accounts) != 40 {
+		t.Fatalf("attention filter shows %d, want 40", len(s.accounts))
+	}
+	s.filter.SetSelected("X")
+	if len(s.accounts) != 25 {
+		t.Fatalf("network filter shows %d", len(s.accounts))
+	}
+	s.search.SetText("no such profile")
+	if s.body.Objects[0] != s.noMatch {
+		t.Fatal("an empty result does not say so")
+	}
+	// The banner keeps counting every account, whatever is filtered.
+	if s.attentionText.Text != "20 profiles need reconnecting · 20 expire soon" {
+		t.Fatalf("banner %q", s.attentionText.Text)
+	}
+	if thousands(5000) != "5,000" || thousands(1234567) != "1,234,567" || thousands(12) != "12" {
+		t.Fatal("thousands")
+	}
+}
+
+// BenchmarkSearch5000 measures a keystroke in the search box with 5,000
+// accounts: filtering and refreshing the list.
+func BenchmarkSearch5000(b *testing.B) {
+	a := test.NewTempApp(b)
+	backend := &fakeBackend{now: testNow, accounts: manyAccounts(5000)}
+	s := newAccountsScreen(a, backend, navigation{})
+	s.window.Resize(fyne.NewSize(880, 600))
+	s.show(backend.accounts, nil, nil)
+	queries := []string{"s", "sh", "sho", "shop", "shop 4", "shop 49", "user12", "bluesky"}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		s.search.SetText(queries[i%len(queries)])
+	}
+}
