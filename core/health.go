@@ -27,7 +27,9 @@ const (
 // time comes, without waiting for a check.
 func (e *Engine) healthLoop(ctx context.Context) {
 	last := e.clock.Now()
-	e.sweep(ctx, true)
+	started := time.Now()
+	n := e.sweep(ctx, true)
+	e.logger.Info("health sweep done", "accounts", n, "took", time.Since(started).Round(time.Millisecond))
 	for {
 		wait := e.untilNextTimeEvent(ctx)
 		if wait > healthTick || wait <= 0 {
@@ -83,12 +85,13 @@ func (e *Engine) untilNextTimeEvent(ctx context.Context) time.Duration {
 }
 
 // sweep applies time-based transitions to every account and checks those
-// whose turn has come (all of them when force is set).
-func (e *Engine) sweep(ctx context.Context, force bool) {
+// whose turn has come (all of them when force is set). It returns how many
+// it checked.
+func (e *Engine) sweep(ctx context.Context, force bool) int {
 	list, err := e.store.Accounts(ctx)
 	if err != nil {
 		e.logger.Warn("health: list accounts", "err", err)
-		return
+		return 0
 	}
 	now := e.clock.Now()
 	interval := time.Duration(e.settings.Int(ctx, "check.interval_hours")) * time.Hour
@@ -103,6 +106,7 @@ func (e *Engine) sweep(ctx context.Context, force bool) {
 		}
 	}
 	e.checkAll(ctx, due)
+	return len(due)
 }
 
 // settleByTime moves an account into expiring or expired when its time has

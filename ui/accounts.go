@@ -87,6 +87,8 @@ type accountsScreen struct {
 	onUpdate  func(a account.Account)
 	onCheck   func(a account.Account)
 	onRemove  func(a account.Account)
+	// onRedraw is told each time the countdowns redraw (benchmarks count).
+	onRedraw func()
 	// onShown is told the accounts on screen after each load.
 	onShown func(list []account.Account)
 }
@@ -511,6 +513,9 @@ func (s *accountsScreen) scheduleCountdown() {
 	}
 	s.timer = time.AfterFunc(wait, func() {
 		fyne.Do(func() {
+			if s.onRedraw != nil {
+				s.onRedraw()
+			}
 			s.list.Refresh()
 			s.scheduleCountdown()
 		})

@@ -75,6 +75,7 @@ func newShell(a fyne.App, engine *core.Engine, logger *slog.Logger) *shell {
 		logger.Info("accounts window shows profiles", "count", len(list))
 		s.accountsShown(list)
 	}
+	s.accounts.onRedraw = func() { logger.Debug("countdown redraw") }
 	s.setupTray()
 	s.accounts.start()
 	return s

@@ -14,9 +14,17 @@ import (
 // FileName is the log's name inside the data folder.
 const FileName = "socialomm.log"
 
+// LevelEnv, set to "debug", logs debug lines too (to the file and stderr),
+// for benchmarks and bug reports.
+const LevelEnv = "SOCIALOMM_LOG"
+
 // Open returns a logger writing to dir/socialomm.log and to stderr (at
 // stderrLevel and above), and the file to close at exit.
 func Open(dir string, stderrLevel slog.Level) (*slog.Logger, io.Closer, error) {
+	fileLevel := slog.LevelInfo
+	if strings.EqualFold(os.Getenv(LevelEnv), "debug") {
+		fileLevel, stderrLevel = slog.LevelDebug, slog.LevelDebug
+	}
 	f, err := os.OpenFile(filepath.Join(dir, FileName), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, nil, err
@@ -25,7 +33,7 @@ func Open(dir string, stderrLevel slog.Level) (*slog.Logger, io.Closer, error) {
 		return &slog.HandlerOptions{Level: level, ReplaceAttr: redact}
 	}
 	h := slog.NewMultiHandler(
-		slog.NewTextHandler(f, opts(slog.LevelInfo)),
+		slog.NewTextHandler(f, opts(fileLevel)),
 		slog.NewTextHandler(os.Stderr, opts(stderrLevel)),
 	)
 	return slog.New(h), f, nil
