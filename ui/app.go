@@ -63,6 +63,7 @@ type shell struct {
 	engine   *core.Engine
 	logger   *slog.Logger
 	accounts *accountsScreen
+	tray     *tray
 	others   map[string]fyne.Window
 }
 
