@@ -18,6 +18,7 @@ run-deps:
 test-deps: run-deps
 	@bash scripts/install-test-deps.sh
 	@bash scripts/testbed-deps.sh
+	@bash scripts/pds-deps.sh
 
 # Every test: fast unit tests (race detector on), then the integration tests
 # against the real test bed (keyring, Xvfb, notifications, browser, servers).

@@ -1,11 +1,15 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
+	"os"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/socialomm/desktop/core"
@@ -79,32 +83,77 @@ func (r *runner) signIn() core.SignIn {
 	return core.SignIn{Progress: func(msg string) { fmt.Fprintln(r.io.Stderr, msg) }}
 }
 
+// AppPasswordEnv carries a Bluesky app password to connect and update, so
+// it never appears in a command line (ps, shell history).
+const AppPasswordEnv = "SOCIALOMM_APP_PASSWORD"
+
 func (r *runner) accountsConnect(ctx context.Context, args []string) error {
-	fs := r.leaf("socialomm accounts connect NETWORK --instance SERVER [--data-dir DIR]",
-		"Connects a profile through the network's own sign-in page in your browser\n"+
-			"($SOCIALOMM_BROWSER, else $BROWSER, else the desktop's default) and prints the account as JSON.\n"+
-			"Networks: mastodon (any Mastodon-compatible server: mastodon.social, https://…, @you@server).")
-	instance := fs.String("instance", "", "the server, e.g. mastodon.social")
+	fs := r.leaf("socialomm accounts connect NETWORK [--instance SERVER | --handle HANDLE [--pds URL]] [--data-dir DIR]",
+		"Connects a profile and prints the account as JSON. Networks:\n"+
+			"  mastodon --instance SERVER   any Mastodon-compatible server (mastodon.social, https://…, @you@server):\n"+
+			"                               sign in on its own page in your browser ($SOCIALOMM_BROWSER, else\n"+
+			"                               $BROWSER, else the desktop's default)\n"+
+			"  bluesky --handle HANDLE      with an app password read from $"+AppPasswordEnv+", else the first\n"+
+			"                               line of standard input (never an argument); --pds URL skips resolving\n"+
+			"                               the handle to its server")
+	instance := fs.String("instance", "", "the Mastodon server, e.g. mastodon.social")
+	handle := fs.String("handle", "", "the Bluesky handle, e.g. ana.bsky.social")
+	pds := fs.String("pds", "", "the Bluesky server (PDS) URL, if not resolved from the handle")
 	pos, err := parseInterspersed(fs, args, 1)
 	if err != nil {
 		return err
 	}
-	if pos[0] != "mastodon" {
-		return usageError("cannot connect %q yet; networks: mastodon", pos[0])
-	}
-	if *instance == "" {
-		return usageError("accounts connect mastodon needs --instance SERVER, e.g. --instance mastodon.social")
+	switch pos[0] {
+	case "mastodon":
+		if *instance == "" {
+			return usageError("accounts connect mastodon needs --instance SERVER, e.g. --instance mastodon.social")
+		}
+	case "bluesky":
+		if *handle == "" {
+			return usageError("accounts connect bluesky needs --handle HANDLE, e.g. --handle ana.bsky.social")
+		}
+	default:
+		return usageError("cannot connect %q yet; networks: mastodon, bluesky", pos[0])
 	}
 	e, _, closeAll, err := r.openEngine(ctx, slog.LevelWarn)
 	if err != nil {
 		return err
 	}
 	defer closeAll()
-	a, err := e.ConnectMastodon(ctx, *instance, r.signIn())
+	var a account.Account
+	if pos[0] == "mastodon" {
+		a, err = e.ConnectMastodon(ctx, *instance, r.signIn())
+	} else {
+		password, perr := r.appPassword()
+		if perr != nil {
+			return perr
+		}
+		a, err = e.ConnectBluesky(ctx, *handle, password, *pds, r.signIn())
+	}
 	if err != nil {
 		return err
 	}
 	return writeJSON(r.io.Stdout, a)
+}
+
+// appPassword reads an app password from the environment or the first line
+// of standard input.
+func (r *runner) appPassword() (string, error) {
+	if v := os.Getenv(AppPasswordEnv); v != "" {
+		return v, nil
+	}
+	if r.io.Stdin == nil {
+		return "", usageError("give the app password in $%s or on standard input", AppPasswordEnv)
+	}
+	line, err := bufio.NewReader(r.io.Stdin).ReadString('\n')
+	line = strings.TrimRight(line, "\r\n")
+	if line == "" {
+		if err != nil && err != io.EOF {
+			return "", fmt.Errorf("read the app password: %w", err)
+		}
+		return "", usageError("give the app password in $%s or on standard input", AppPasswordEnv)
+	}
+	return line, nil
 }
 
 func parseID(s string) (int64, error) {
@@ -117,8 +166,9 @@ func parseID(s string) (int64, error) {
 
 func (r *runner) accountsUpdate(ctx context.Context, args []string) error {
 	fs := r.leaf("socialomm accounts update ID [--data-dir DIR]",
-		"Reconnects an account through the network's sign-in page. You must sign in as the same\n"+
-			"profile; signing in as another one changes nothing and exits non-zero.")
+		"Reconnects an account through the network's sign-in page (Bluesky: with a new app password from\n"+
+			"$"+AppPasswordEnv+" or standard input). You must sign in as the same profile; signing in as\n"+
+			"another one changes nothing and exits non-zero.")
 	pos, err := parseInterspersed(fs, args, 1)
 	if err != nil {
 		return err
@@ -132,7 +182,13 @@ func (r *runner) accountsUpdate(ctx context.Context, args []string) error {
 		return err
 	}
 	defer closeAll()
-	a, err := e.Update(ctx, id, r.signIn())
+	in := r.signIn()
+	if current, err := e.Account(ctx, id); err == nil && current.Network == "bluesky" {
+		if in.AppPassword, err = r.appPassword(); err != nil {
+			return err
+		}
+	}
+	a, err := e.Update(ctx, id, in)
 	if err != nil {
 		return err
 	}

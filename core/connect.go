@@ -9,6 +9,7 @@ import (
 
 	"github.com/socialomm/desktop/core/account"
 	"github.com/socialomm/desktop/core/network"
+	"github.com/socialomm/desktop/core/network/bluesky"
 	"github.com/socialomm/desktop/core/network/mastodon"
 	"github.com/socialomm/desktop/core/oauth"
 	"github.com/socialomm/desktop/core/secret"
@@ -25,6 +26,9 @@ type SignIn struct {
 	Progress func(string)
 	// Timeout bounds the wait for the browser; 5 minutes when zero.
 	Timeout time.Duration
+	// AppPassword signs in to networks that use app passwords instead of a
+	// browser (Bluesky).
+	AppPassword string
 }
 
 func (s SignIn) say(msg string) {
@@ -85,7 +89,11 @@ func (e *Engine) Update(ctx context.Context, id int64, in SignIn) (account.Accou
 	if err != nil {
 		return a, err
 	}
-	if a.Network != mastodon.NetworkName {
+	switch a.Network {
+	case mastodon.NetworkName:
+	case bluesky.NetworkName:
+		return e.updateBluesky(ctx, a, in)
+	default:
 		return a, fmt.Errorf("SocialOmm cannot reconnect %s accounts in this version", a.Network)
 	}
 	result, err := e.mastodonSignIn(ctx, a.Instance, &a, in)
@@ -128,6 +136,11 @@ func (e *Engine) storeSignIn(ctx context.Context, a account.Account, p network.P
 	before := a
 	a.Handle, a.DisplayName, a.AvatarURL, a.ProfileURL = p.Handle, p.DisplayName, p.AvatarURL, p.ProfileURL
 	a.ExpiresAt = e.connectionExpiry(ctx, now, creds)
+	a.TokenExpiresAt = nil
+	if !creds.Expiry.IsZero() {
+		t := creds.Expiry.UTC().Truncate(time.Second)
+		a.TokenExpiresAt = &t
+	}
 	a.State, a.Reason, a.LastError = e.liveState(ctx, now, a.ExpiresAt), account.ReasonNone, ""
 	a.LastCheckedAt, a.LastGoodCheckAt = &now, &now
 	message := "Connected"

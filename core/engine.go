@@ -17,6 +17,7 @@ import (
 	"github.com/socialomm/desktop/core/clock"
 	"github.com/socialomm/desktop/core/devseed"
 	"github.com/socialomm/desktop/core/network"
+	"github.com/socialomm/desktop/core/network/bluesky"
 	"github.com/socialomm/desktop/core/network/mastodon"
 	"github.com/socialomm/desktop/core/notify"
 	"github.com/socialomm/desktop/core/schedule"
@@ -45,13 +46,15 @@ type Engine struct {
 	dataDir  string
 	adapters map[string]network.Adapter
 	mastodon *mastodon.Adapter
+	bluesky  *bluesky.Adapter
 	posts    *schedule.Scheduler
 	notify   *notify.Service
 
 	healthNudge chan struct{}
 
-	mu        sync.Mutex
-	listeners []func()
+	mu           sync.Mutex
+	listeners    []func()
+	refreshLocks map[int64]*sync.Mutex
 }
 
 // DataDirEnv overrides the data folder.
@@ -109,6 +112,8 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 	}
 	e.mastodon = mastodon.New(opts.HTTPClient, mastodon.WithClock(opts.Clock), mastodon.WithAppLookup(e.accountApp))
 	e.adapters[mastodon.NetworkName] = e.mastodon
+	e.bluesky = bluesky.New(opts.HTTPClient, bluesky.WithClock(opts.Clock))
+	e.adapters[bluesky.NetworkName] = e.bluesky
 	e.posts = e.newScheduler()
 	e.notify = notify.New(st, e.settings, notify.Options{Clock: opts.Clock, Logger: opts.Logger.With("part", "notify"), IconDir: opts.DataDir})
 	return e, nil

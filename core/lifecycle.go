@@ -45,7 +45,11 @@ func (e *Engine) credentials(ctx context.Context, a account.Account) (network.Cr
 	if err != nil && !errors.Is(err, secret.ErrNotFound) {
 		return network.Credentials{}, err
 	}
-	return network.Credentials{AccessToken: access, RefreshToken: refresh}, nil
+	creds := network.Credentials{AccessToken: access, RefreshToken: refresh}
+	if a.TokenExpiresAt != nil {
+		creds.Expiry = *a.TokenExpiresAt
+	}
+	return creds, nil
 }
 
 func (e *Engine) deleteCredentials(ctx context.Context, a account.Account) error {
@@ -166,7 +170,21 @@ func (e *Engine) Check(ctx context.Context, id int64) (account.Account, error) {
 		a.LastError = "Could not check: the keyring did not answer (" + err.Error() + ")"
 		return e.transition(ctx, before, a, "")
 	}
-	profile, err := ad.Verify(ctx, a, creds)
+	var profile network.Profile
+	if c, ok := ad.(checker); ok {
+		lock := e.accountLock(a.ID)
+		lock.Lock()
+		var next network.Credentials
+		profile, next, err = c.Check(ctx, a, creds)
+		// Rotated tokens are kept before anything else happens, also when
+		// the check then failed: the old refresh token is on its way out.
+		if kerr := e.keepRotated(ctx, &a, next); kerr != nil && err == nil {
+			err = kerr
+		}
+		lock.Unlock()
+	} else {
+		profile, err = ad.Verify(ctx, a, creds)
+	}
 	switch {
 	case err == nil:
 		a.State, a.Reason, a.LastError = e.liveState(ctx, now, a.ExpiresAt), account.ReasonNone, ""
@@ -234,6 +252,9 @@ func (e *Engine) Remove(ctx context.Context, id int64) (RemoveReport, error) {
 		default:
 			report.RevokeNote = "Could not revoke SocialOmm's access at " + hostOf(a) + " (" + err.Error() + "); remove SocialOmm in the profile's settings under authorised apps."
 		}
+	}
+	if a.Network == "bluesky" {
+		report.RevokeNote = strings.TrimSpace(report.RevokeNote + " Also delete the app password SocialOmm used, in Bluesky under Settings → Privacy and security → App passwords.")
 	}
 	if err := e.deleteCredentials(ctx, a); err != nil {
 		return report, fmt.Errorf("the account was not removed, because its sign-in could not be deleted from the keyring: %w", err)

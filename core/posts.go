@@ -20,10 +20,13 @@ func (e *Engine) newScheduler() *schedule.Scheduler {
 		Changed: e.changed,
 		Publisher: &schedule.NetworkPublisher{
 			Account:     e.store.Account,
-			Credentials: e.credentials,
+			Credentials: e.freshCredentials,
 			Adapter: func(name string) (network.Adapter, bool) {
 				a, ok := e.adapters[name]
-				return a, ok
+				if !ok {
+					return nil, false
+				}
+				return publishingAdapter{Adapter: a, e: e}, true
 			},
 		},
 		Accounts: engineAccounts{e},

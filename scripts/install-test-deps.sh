@@ -22,6 +22,9 @@ pkgs=(
   unzip              # unpacks the GoToSocial module (scripts/testbed-deps.sh)
   libgl1-mesa-dev    # Fyne's OpenGL build and software rendering under Xvfb
   xorg-dev           # X11 headers for GLFW (Fyne's cgo build)
+  python3            # node-gyp, to build better-sqlite3 for the Bluesky server
+  make               # the same
+  g++                # the same
 )
 
 as_root() {
@@ -39,6 +42,16 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "install-test-deps: installing ${missing[*]}"
   as_root apt-get update
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+
+# npm installs the Bluesky reference server (scripts/pds-deps.sh), which
+# brings its own Node 22 from the npm registry. Machines whose nodejs comes
+# from NodeSource already have npm, and Debian's npm package conflicts with
+# it, so npm is installed only where there is none.
+if ! command -v npm >/dev/null 2>&1; then
+  echo "install-test-deps: installing nodejs and npm"
+  as_root apt-get update
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nodejs npm
 fi
 
 # Fyne reads LANG itself and logs a locale error for C.UTF-8, so the tests

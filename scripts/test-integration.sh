@@ -14,6 +14,7 @@ cd "$root"
 
 bash scripts/install-test-deps.sh
 bash scripts/testbed-deps.sh
+bash scripts/pds-deps.sh
 
 # Fyne logs "Error parsing user locale C" under LANG=C.UTF-8; en_US.UTF-8
 # works (install-test-deps.sh generates it for the C library too).
