@@ -16,13 +16,24 @@ var (
 	AvatarPlaceholderSVG []byte
 	//go:embed mastodon.svg
 	MastodonSVG []byte
+	//go:embed bluesky.svg
+	BlueskySVG []byte
+	//go:embed x.svg
+	XSVG []byte
+	//go:embed linkedin.svg
+	LinkedInSVG []byte
+	//go:embed facebook.svg
+	FacebookSVG []byte
+	//go:embed instagram.svg
+	InstagramSVG []byte
+	//go:embed threads.svg
+	ThreadsSVG []byte
 )
 
 // NetworkIcon returns a network's icon (SVG), or nil if it has none.
 func NetworkIcon(network string) []byte {
-	switch network {
-	case "mastodon":
-		return MastodonSVG
-	}
-	return nil
+	return map[string][]byte{
+		"mastodon": MastodonSVG, "bluesky": BlueskySVG, "x": XSVG, "linkedin": LinkedInSVG,
+		"facebook": FacebookSVG, "instagram": InstagramSVG, "threads": ThreadsSVG,
+	}[network]
 }

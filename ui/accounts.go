@@ -215,10 +215,13 @@ func (s *accountsScreen) emptyState() fyne.CanvasObject {
 
 // showConnectMenu lists the networks that can be connected.
 func (s *accountsScreen) showConnectMenu() {
-	mastodon := fyne.NewMenuItem("Mastodon…", func() { s.onConnect("mastodon") })
-	mastodon.Icon = networkIcon("mastodon")
-	items := []*fyne.MenuItem{mastodon}
-	for _, n := range []string{"bluesky", "x", "linkedin", "facebook", "instagram", "threads"} {
+	var items []*fyne.MenuItem
+	for _, n := range []string{"mastodon", "bluesky"} {
+		item := fyne.NewMenuItem(networkTitle(n)+"…", func() { s.onConnect(n) })
+		item.Icon = networkIcon(n)
+		items = append(items, item)
+	}
+	for _, n := range []string{"x", "linkedin", "facebook", "instagram", "threads"} {
 		item := fyne.NewMenuItem(networkTitle(n)+" (coming soon)", nil)
 		item.Disabled = true
 		items = append(items, item)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/socialomm/desktop/core"
 	"github.com/socialomm/desktop/core/account"
+	"github.com/socialomm/desktop/core/network/bluesky"
 	"github.com/socialomm/desktop/core/network/mastodon"
 	"github.com/socialomm/desktop/core/oauth"
 )
@@ -21,7 +22,14 @@ import (
 // wireAccountActions connects the Accounts window's actions to the engine.
 func (s *shell) wireAccountActions() {
 	a := s.accounts
-	a.onConnect = s.askMastodonServer
+	a.onConnect = func(network string) {
+		switch network {
+		case "bluesky":
+			s.askBlueskySignIn(nil)
+		default:
+			s.askMastodonServer(network)
+		}
+	}
 	a.onUpdate = s.update
 	a.onCheck = s.check
 	a.onRemove = s.confirmRemove
@@ -56,7 +64,71 @@ func (s *shell) askMastodonServer(string) {
 	w.Canvas().Focus(server)
 }
 
+// askBlueskySignIn asks for a handle and an app password (for an update,
+// only the new app password), then signs in.
+func (s *shell) askBlueskySignIn(existing *account.Account) {
+	w := s.accounts.window
+	handle := widget.NewEntry()
+	handle.SetPlaceHolder("you.bsky.social")
+	password := widget.NewPasswordEntry()
+	password.SetPlaceHolder("xxxx-xxxx-xxxx-xxxx")
+	server := widget.NewEntry()
+	server.SetPlaceHolder("Found from your handle")
+	handle.Validator = func(v string) error {
+		if !bluesky.IsHandle(v) {
+			return errors.New("type your handle, like you.bsky.social")
+		}
+		return nil
+	}
+	password.Validator = func(v string) error {
+		if strings.TrimSpace(v) == "" {
+			return errors.New("an app password is needed")
+		}
+		return nil
+	}
+	passwordItem := widget.NewFormItem("App password", password)
+	passwordItem.HintText = "Not your main password. " + bluesky.AppPasswordHelp
+	serverItem := widget.NewFormItem("Server (advanced)", server)
+	serverItem.HintText = "Only if your account lives on your own server (PDS)"
+	items := []*widget.FormItem{widget.NewFormItem("Handle", handle), passwordItem, serverItem}
+	title, action := "Connect a Bluesky profile", "Connect"
+	if existing != nil {
+		handle.SetText(strings.TrimPrefix(existing.Handle, "@"))
+		handle.Disable()
+		items = items[:2]
+		title, action = "Update "+existing.Handle, "Reconnect"
+	}
+	d := dialog.NewForm(title, action, "Cancel", items, func(ok bool) {
+		if !ok {
+			return
+		}
+		h, pw, pds := handle.Text, password.Text, server.Text
+		if existing != nil {
+			id := existing.ID
+			s.runSignIn("Updating "+existing.Handle, func(ctx context.Context, in core.SignIn) (account.Account, error) {
+				in.AppPassword = pw
+				return s.engine.Update(ctx, id, in)
+			}, "reconnected")
+			return
+		}
+		s.runSignIn("Connecting "+h, func(ctx context.Context, in core.SignIn) (account.Account, error) {
+			return s.engine.ConnectBluesky(ctx, h, pw, pds, in)
+		}, "connected")
+	}, w)
+	d.Resize(fyne.NewSize(520, 340))
+	d.Show()
+	if existing == nil {
+		w.Canvas().Focus(handle)
+	} else {
+		w.Canvas().Focus(password)
+	}
+}
+
 func (s *shell) update(a account.Account) {
+	if a.Network == "bluesky" {
+		s.askBlueskySignIn(&a)
+		return
+	}
 	s.runSignIn("Updating "+a.Handle, func(ctx context.Context, in core.SignIn) (account.Account, error) {
 		return s.engine.Update(ctx, a.ID, in)
 	}, "reconnected")
