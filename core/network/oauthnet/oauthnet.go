@@ -1,0 +1,85 @@
+// Package oauthnet is what the networks that need the person's own app keys
+// share: X, LinkedIn, Facebook Pages, Instagram and Threads.
+//
+// It holds the keys type, one careful HTTP request helper (tokens and
+// secrets scrubbed from answers, never replayed, transport failures in plain
+// words), the reading of token endpoint answers (RFC 6749 and Meta's
+// variants) and their errors, the Graph API error mapping that Facebook,
+// Instagram and Threads have in common, and the "paste the final URL" sign-in
+// for networks that refuse a loopback redirect.
+//
+// Nothing here logs, and no error text ever carries a token, a client
+// secret, an authorization code or a URL holding one.
+package oauthnet
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// Keys are the person's own app keys for one network, entered in Settings.
+// ClientSecret is a secret: it lives in the keyring only.
+type Keys struct {
+	ClientID string
+	// ClientSecret is empty for public clients (X with PKCE).
+	ClientSecret string
+	// RedirectURI overrides the network's default redirect URI for the
+	// networks where the person registers one by hand (the Meta networks,
+	// whose sign-in ends on a page whose address the person pastes back).
+	RedirectURI string
+}
+
+// ErrNoKeys means Settings holds no client id for the network yet.
+var ErrNoKeys = errors.New("this network needs your own app keys: add them in Settings")
+
+// Check reports whether keys are usable; secret says whether the network
+// demands a client secret.
+func (k Keys) Check(network string, secret bool) error {
+	if strings.TrimSpace(k.ClientID) == "" {
+		return fmt.Errorf("%s needs your own app keys: add the client id in Settings: %w", network, ErrNoKeys)
+	}
+	if secret && strings.TrimSpace(k.ClientSecret) == "" {
+		return fmt.Errorf("%s needs your app's client secret too: add it in Settings: %w", network, ErrNoKeys)
+	}
+	return nil
+}
+
+// KeysFunc looks the keys up when they are needed, so a change in Settings
+// applies without rebuilding the adapters.
+type KeysFunc func(ctx context.Context) (Keys, error)
+
+// StaticKeys is a KeysFunc that always gives k.
+func StaticKeys(k Keys) KeysFunc {
+	return func(context.Context) (Keys, error) { return k, nil }
+}
+
+// LoopbackRedirectURI is the redirect URI to register with a network that
+// matches redirect URIs exactly, port included (X, LinkedIn): the sign-in
+// must then listen on that one port (oauth.Options.PreferredPort).
+func LoopbackRedirectURI(port int) string {
+	return "http://127.0.0.1:" + strconv.Itoa(port) + "/callback"
+}
+
+// ErrPortTaken means the fixed loopback port a network's registration names
+// is in use by another program, so the sign-in cannot come back to the app.
+var ErrPortTaken = errors.New("the sign-in port is in use by another program")
+
+// CheckRedirect compares the redirect URI a loopback attempt got with the
+// one registered with the network, and says in words what to do when they
+// differ (the port was taken and the OS chose another).
+func CheckRedirect(network, got, registered string) error {
+	if got == registered {
+		return nil
+	}
+	gu, err1 := url.Parse(got)
+	ru, err2 := url.Parse(registered)
+	if err1 == nil && err2 == nil && gu.Host != ru.Host {
+		return fmt.Errorf("%s only sends the sign-in back to %s, but port %s is in use by another program; "+
+			"close that program and try again: %w", network, registered, ru.Port(), ErrPortTaken)
+	}
+	return fmt.Errorf("%s only sends the sign-in back to %s, but this attempt listens at %s", network, registered, got)
+}
