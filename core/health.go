@@ -101,7 +101,7 @@ func (e *Engine) sweep(ctx context.Context, force bool) int {
 		if a.State == account.Disconnected {
 			continue // nothing to learn until the person reconnects
 		}
-		if force || a.LastCheckedAt == nil || !now.Before(a.LastCheckedAt.Add(interval+jitter(a.ID, interval))) {
+		if force || a.LastCheckedAt == nil || !now.Before(a.LastCheckedAt.Add(nextCheckIn(a, interval))) {
 			due = append(due, a)
 		}
 	}
@@ -130,6 +130,23 @@ func (e *Engine) settleByTime(ctx context.Context, a account.Account, now time.T
 		return before
 	}
 	return saved
+}
+
+// minRetry is the first wait after a check that could not reach the network.
+const minRetry = 5 * time.Minute
+
+// nextCheckIn is how long after its last check an account is checked again:
+// the interval (spread by its jitter) normally; sooner after a check that
+// could not reach the network, backing off as the trouble lasts: twice the
+// time since the last good check, from 5 minutes up to the interval. The
+// gap itself is the failure count, so nothing more needs storing.
+func nextCheckIn(a account.Account, interval time.Duration) time.Duration {
+	normal := interval + jitter(a.ID, interval)
+	if a.LastError == "" || a.LastCheckedAt == nil || a.LastGoodCheckAt == nil {
+		return normal
+	}
+	wait := 2 * a.LastCheckedAt.Sub(*a.LastGoodCheckAt)
+	return max(minRetry, min(wait, normal))
 }
 
 // jitter spreads accounts' checks over a tenth of the interval, the same

@@ -100,3 +100,30 @@ func TestHealthLoopActsAtTheMomentItIsDue(t *testing.T) {
 	cancel()
 	<-done
 }
+
+func TestChecksThatCouldNotReachTheNetworkBackOff(t *testing.T) {
+	interval := 6 * time.Hour
+	at := func(d time.Duration) *time.Time { x := start.Add(d); return &x }
+	cases := []struct {
+		name        string
+		good, check time.Duration
+		lastError   string
+		want        time.Duration
+	}{
+		{"healthy: the interval", 0, 0, "", interval},
+		{"first failure right after a good check: 5 minutes", 0, time.Minute, "Could not check: down", minRetry},
+		{"down for an hour: two hours", 0, time.Hour, "Could not check: down", 2 * time.Hour},
+		{"down for a day: never beyond the interval", 0, 24 * time.Hour, "Could not check: down", interval},
+	}
+	for _, c := range cases {
+		a := account.Account{ID: 7, LastGoodCheckAt: at(c.good), LastCheckedAt: at(c.check), LastError: c.lastError}
+		got := nextCheckIn(a, interval)
+		want := c.want
+		if want == interval {
+			want = interval + jitter(7, interval)
+		}
+		if got != want {
+			t.Errorf("%s: %v, want %v", c.name, got, want)
+		}
+	}
+}
