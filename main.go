@@ -14,5 +14,6 @@ func main() {
 	gui := func(ctx context.Context, env cli.Env) error {
 		return ui.Run(ctx, env.Engine, env.Lock, env.Logger, env.Exit)
 	}
-	os.Exit(cli.Main(os.Args[1:], gui, cli.IO{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}))
+	front := cli.Frontend{Window: gui, StartupError: ui.ShowStartupError}
+	os.Exit(cli.Main(os.Args[1:], front, cli.IO{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}))
 }

@@ -43,9 +43,17 @@ type IO struct {
 	Stdout, Stderr io.Writer
 }
 
+// Frontend is what the command line can show beyond text: the window, and
+// a way to tell a person who started it from their desktop why it could
+// not start. Either may be nil (tests, headless builds).
+type Frontend struct {
+	Window       GUI
+	StartupError func(message string)
+}
+
 // Main runs the command line and returns the exit status.
-func Main(args []string, gui GUI, io IO) int {
-	r := &runner{io: io, gui: gui}
+func Main(args []string, front Frontend, io IO) int {
+	r := &runner{io: io, gui: front.Window, startupError: front.StartupError}
 	err := r.run(context.Background(), args)
 	if err == nil {
 		return 0
@@ -77,9 +85,10 @@ func usageError(format string, args ...any) error {
 }
 
 type runner struct {
-	io      IO
-	gui     GUI
-	dataDir string
+	io           IO
+	gui          GUI
+	startupError func(message string)
+	dataDir      string
 }
 
 type command struct {
@@ -334,7 +343,20 @@ func (r *runner) window(ctx context.Context) error {
 	// engine stops cleanly and the data folder is released.
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return r.longRunning(ctx, true, func(env Env) error { return r.gui(ctx, env) })
+	started := false
+	err := r.longRunning(ctx, true, func(env Env) error {
+		started = true
+		return r.gui(ctx, env)
+	})
+	if err != nil && !started && r.startupError != nil {
+		msg := core.Explain(err)
+		var exit *exitError
+		if errors.As(err, &exit) {
+			msg = strings.TrimPrefix(exit.msg, "socialomm: ")
+		}
+		r.startupError(msg)
+	}
+	return err
 }
 
 func (r *runner) daemon(ctx context.Context, args []string) error {

@@ -20,7 +20,7 @@ type result struct {
 func run(t *testing.T, args ...string) result {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	code := Main(args, func(context.Context, Env) error { return nil }, IO{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut})
+	code := Main(args, Frontend{Window: func(context.Context, Env) error { return nil }}, IO{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut})
 	return result{code, out.String(), errOut.String()}
 }
 
@@ -127,14 +127,28 @@ func TestNoArgumentsOpensTheWindowOnce(t *testing.T) {
 	dir := setup(t)
 	opened := 0
 	var out, errOut bytes.Buffer
-	code := Main([]string{"--data-dir", dir}, func(_ context.Context, env Env) error {
+	code := Main([]string{"--data-dir", dir}, Frontend{Window: func(_ context.Context, env Env) error {
 		opened++
 		if env.Engine.DataDir() != dir {
 			t.Errorf("engine on %s", env.Engine.DataDir())
 		}
 		return nil
-	}, IO{Stdout: &out, Stderr: &errOut})
+	}}, IO{Stdout: &out, Stderr: &errOut})
 	if code != 0 || opened != 1 {
 		t.Fatalf("code %d opened %d stderr %s", code, opened, errOut.String())
+	}
+}
+
+func TestAStartupProblemIsShownToDesktopUsers(t *testing.T) {
+	dir := setup(t)
+	os.WriteFile(dir+"/socialomm.db", []byte("my notes, not a database"), 0o600)
+	var shown string
+	var out, errOut bytes.Buffer
+	code := Main([]string{"--data-dir", dir}, Frontend{
+		Window:       func(context.Context, Env) error { t.Fatal("the window opened on a bad database"); return nil },
+		StartupError: func(msg string) { shown = msg },
+	}, IO{Stdout: &out, Stderr: &errOut})
+	if code == 0 || !strings.Contains(shown, "is not a SocialOmm database") || !strings.Contains(errOut.String(), "is not a SocialOmm database") {
+		t.Fatalf("code %d, shown %q, stderr %q", code, shown, errOut.String())
 	}
 }
