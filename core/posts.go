@@ -77,3 +77,18 @@ func (h engineHooks) TargetHeld(ctx context.Context, t schedule.Target, p schedu
 	h.e.store.LogActivity(ctx, t.AccountID, "post_held", fmt.Sprintf("Post %d is on hold: %s", p.ID, t.Describe()))
 	h.e.postHeld(ctx, t, p)
 }
+
+// TextLimit is how many characters (graphemes) a post of the account may
+// have: the network's limit, the server's own for Mastodon, 500 when it
+// cannot be told.
+func (e *Engine) TextLimit(ctx context.Context, a account.Account) int {
+	type limiter interface {
+		TextLimit(context.Context, account.Account) (int, error)
+	}
+	if l, ok := e.adapters[a.Network].(limiter); ok {
+		if n, _ := l.TextLimit(ctx, a); n > 0 {
+			return n
+		}
+	}
+	return 500
+}

@@ -89,26 +89,11 @@ func (s *shell) showAccounts() {
 
 func (s *shell) navigation() navigation {
 	return navigation{
-		compose:  func() { s.showComingWindow("Compose", composeComing) },
-		queue:    func() { s.showComingWindow("Queue", queueComing) },
+		compose:  s.showCompose,
+		queue:    s.showQueue,
 		settings: func() { s.showSettings() },
 		quit:     s.app.Quit,
 	}
-}
-
-// showComingWindow opens a window whose screen is still being built.
-func (s *shell) showComingWindow(name string, text comingText) {
-	if w, ok := s.others[name]; ok {
-		w.Show()
-		w.RequestFocus()
-		return
-	}
-	w := s.app.NewWindow("SocialOmm — " + name)
-	w.SetContent(comingSoon(text))
-	w.Resize(fyne.NewSize(560, 420))
-	w.SetOnClosed(func() { delete(s.others, name) })
-	s.others[name] = w
-	w.Show()
 }
 
 func (s *shell) showSettings() {
