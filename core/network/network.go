@@ -1,5 +1,11 @@
 // Package network is the contract every social network adapter fulfils, and
 // the errors by which adapters tell lost access apart from network trouble.
+//
+// It also holds what the adapters share without knowing any one network:
+// server words made safe to show and waits said in words (words.go),
+// rate-limit waits read and clamped (wait.go), and the transient errors
+// every adapter builds the same way, each with the adapter's own sentinel
+// (transient.go). Sending a request is package netclient's.
 package network
 
 import (

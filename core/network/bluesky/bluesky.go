@@ -45,6 +45,7 @@ import (
 	"github.com/socialomm/desktop/core/account"
 	"github.com/socialomm/desktop/core/clock"
 	"github.com/socialomm/desktop/core/network"
+	"github.com/socialomm/desktop/core/network/netclient"
 )
 
 // NetworkName is the key stored in account.Network.
@@ -104,7 +105,7 @@ var (
 // nil).
 func New(client *http.Client, opts ...Option) *Adapter {
 	if client == nil {
-		client = defaultClient()
+		client = netclient.DefaultClient()
 	}
 	a := &Adapter{client: client, clock: clock.Real{}, plcURL: DefaultPLCURL}
 	var r net.Resolver
@@ -162,17 +163,12 @@ func (s sessionJSON) inactive() string {
 		return ""
 	}
 	if s.Status != "" {
-		return clean(s.Status)
+		return network.Clean(s.Status)
 	}
 	return "inactive"
 }
 
-func malformed(what string) error {
-	return &network.TransientError{
-		Message: "Bluesky answered, but " + what + " could not be read",
-		Err:     ErrMalformedResponse,
-	}
-}
+func malformed(what string) error { return network.Malformed("Bluesky", what, ErrMalformedResponse) }
 
 // pdsOf reads the account's server. It goes through NormalizePDS again so
 // a token is never sent over plain http to a host that is not this
@@ -371,7 +367,7 @@ func (a *Adapter) profile(ctx context.Context, base, did, handle, accessToken st
 	if json.Unmarshal(rep.body, &rec) != nil {
 		return p
 	}
-	if name := clean(rec.Value.DisplayName); name != "" {
+	if name := network.Clean(rec.Value.DisplayName); name != "" {
 		p.DisplayName = name
 	}
 	if rec.Value.Avatar != nil && rec.Value.Avatar.Ref.Link != "" {

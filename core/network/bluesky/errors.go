@@ -2,20 +2,13 @@ package bluesky
 
 import (
 	"bytes"
-	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/socialomm/desktop/core/account"
 	"github.com/socialomm/desktop/core/network"
@@ -107,10 +100,6 @@ const (
 	msgBadLogin = "invalid identifier or password"
 )
 
-// maxRetryAfter caps what a server may ask us to wait, so one odd header
-// cannot park an account for months.
-const maxRetryAfter = 24 * time.Hour
-
 // Classify turns one HTTP answer of a Bluesky server (PDS or entryway) into
 // the app's error words. It is pure: now only turns a reset time into a
 // wait. The mapping follows what the reference PDS answers:
@@ -139,14 +128,7 @@ const maxRetryAfter = 24 * time.Hour
 // Callers make sure body and header hold no token (the adapter scrubs them).
 func Classify(status int, header http.Header, body []byte, now time.Time) error {
 	if status >= 200 && status <= 299 {
-		trimmed := bytes.TrimSpace(body)
-		if len(trimmed) == 0 || json.Valid(trimmed) {
-			return nil
-		}
-		return &network.TransientError{
-			Message: "Bluesky answered, but its answer could not be read (it is not JSON)",
-			Err:     ErrMalformedResponse,
-		}
+		return network.NotJSON("Bluesky", body, ErrMalformedResponse)
 	}
 	code, msg := serverError(body)
 	lower := strings.ToLower(msg)
@@ -177,14 +159,7 @@ func Classify(status int, header http.Header, body []byte, now time.Time) error 
 	case status == http.StatusRequestTimeout, status == http.StatusTooEarly,
 		status == http.StatusTooManyRequests:
 		wait := RetryAfter(header, now)
-		text := "Bluesky asked SocialOmm to slow down"
-		if status != http.StatusTooManyRequests {
-			text = "Bluesky did not take the request in time"
-		}
-		if wait > 0 {
-			text += "; trying again in " + roundWait(wait)
-		}
-		return &network.TransientError{Message: text, RetryAfter: wait, Err: statusErr(status, code, msg)}
+		return &network.TransientError{Message: network.SlowDownWords("Bluesky", status, wait), RetryAfter: wait, Err: statusErr(status, code, msg)}
 	case status >= 500 && status <= 599:
 		text := fmt.Sprintf("Bluesky is having trouble (HTTP %d %s)", status, http.StatusText(status))
 		if msg != "" && msg != http.StatusText(status) {
@@ -254,9 +229,6 @@ func statusErr(status int, code, msg string) error {
 	return &httpStatusError{Status: status, Code: code, Message: msg}
 }
 
-// maxMessage bounds the server's words carried into errors.
-const maxMessage = 300
-
 // serverError pulls the XRPC error name and message out of a body. A short
 // plain-text body is kept as the message; HTML pages are not words.
 func serverError(body []byte) (code, msg string) {
@@ -272,7 +244,7 @@ func serverError(body []byte) (code, msg string) {
 		if json.Unmarshal(trimmed, &v) == nil {
 			c, _ := v.Error.(string)
 			m, _ := v.Message.(string)
-			code = clean(c)
+			code = network.Clean(c)
 			if !isCode(code) {
 				// An error name is one word; anything else is words.
 				if m == "" {
@@ -280,14 +252,11 @@ func serverError(body []byte) (code, msg string) {
 				}
 				code = ""
 			}
-			return code, clean(m)
+			return code, network.Clean(m)
 		}
 		return "", ""
 	}
-	if trimmed[0] == '<' || bytes.ContainsAny(trimmed, "<>") {
-		return "", ""
-	}
-	return "", clean(string(trimmed))
+	return "", network.PlainWords(trimmed)
 }
 
 // isCode reports whether s looks like an XRPC error name ("ExpiredToken").
@@ -303,150 +272,17 @@ func isCode(s string) bool {
 	return true
 }
 
-// clean makes server words safe to show: valid UTF-8, one line, no control
-// characters, bounded length.
-func clean(s string) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsSpace(r) {
-			return ' '
-		}
-		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
-			return -1
-		}
-		return r
-	}, s)
-	s = strings.Join(strings.Fields(s), " ")
-	if utf8.RuneCountInString(s) > maxMessage {
-		r := []rune(s)
-		s = string(r[:maxMessage]) + "…"
-	}
-	return s
-}
-
 // RetryAfter reads how long the server wants us to wait: Retry-After in
 // seconds or as an HTTP date (the PDS's rate limiter sends seconds), else
 // RateLimit-Reset, which the PDS sends as a Unix time in seconds (a small
 // number is taken as seconds to wait). Zero if the server did not say;
 // never negative; at most a day.
 func RetryAfter(h http.Header, now time.Time) time.Duration {
-	if v := strings.TrimSpace(h.Get("Retry-After")); v != "" {
-		if d, ok := parseWait(v, now); ok {
-			return d
-		}
+	if d, ok := network.HeaderWait(h, "Retry-After", now, true); ok {
+		return d
 	}
-	if v := strings.TrimSpace(h.Get("RateLimit-Reset")); v != "" {
-		if d, ok := parseWait(v, now); ok {
-			return d
-		}
+	if d, ok := network.HeaderWait(h, "RateLimit-Reset", now, true); ok {
+		return d
 	}
 	return 0
-}
-
-func parseWait(v string, now time.Time) (time.Duration, bool) {
-	if isDecimal(v) {
-		n, err := strconv.ParseFloat(v, 64)
-		if err != nil {
-			return 0, false
-		}
-		switch {
-		case n < 0:
-			return 0, true
-		case n > 1e9:
-			// A Unix time, as RateLimit-Reset is.
-			return until(time.Unix(int64(n), 0), now), true
-		case n > maxRetryAfter.Seconds():
-			return maxRetryAfter, true
-		}
-		return time.Duration(n * float64(time.Second)), true
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return until(t, now), true
-	}
-	return 0, false
-}
-
-func isDecimal(v string) bool {
-	if v == "" {
-		return false
-	}
-	for _, r := range v {
-		if (r < '0' || r > '9') && r != '.' && r != '-' {
-			return false
-		}
-	}
-	return true
-}
-
-func until(t, now time.Time) time.Duration {
-	if now.IsZero() {
-		return 0
-	}
-	d := t.Sub(now)
-	switch {
-	case d < 0:
-		return 0
-	case d > maxRetryAfter:
-		return maxRetryAfter
-	}
-	return d
-}
-
-func roundWait(d time.Duration) string {
-	switch {
-	case d < time.Second:
-		return "a moment"
-	case d < time.Minute:
-		return fmt.Sprintf("%d seconds", int(d.Round(time.Second)/time.Second))
-	case d < 2*time.Minute:
-		return "about a minute"
-	case d < time.Hour:
-		return fmt.Sprintf("%d minutes", int(d.Round(time.Minute)/time.Minute))
-	}
-	return fmt.Sprintf("about %d hours", int((d+30*time.Minute)/time.Hour))
-}
-
-// transportError says in plain words why host could not be asked, as a
-// *network.TransientError whose chain holds ErrUnreachable and the cause.
-func transportError(host string, err error) error {
-	if errors.Is(err, context.Canceled) {
-		return &network.TransientError{Message: "the request to " + host + " was cancelled", Err: err}
-	}
-	return &network.TransientError{
-		Message: "could not reach " + host + ": " + whyUnreachable(err),
-		Err:     fmt.Errorf("%w: %w", ErrUnreachable, err),
-	}
-}
-
-func whyUnreachable(err error) string {
-	var dnsErr *net.DNSError
-	var certErr *tls.CertificateVerificationError
-	var unknownAuth x509.UnknownAuthorityError
-	var hostErr x509.HostnameError
-	var invalidCert x509.CertificateInvalidError
-	var netErr net.Error
-	switch {
-	case errors.As(err, &dnsErr) && dnsErr.IsNotFound:
-		return "no server by that name was found (DNS)"
-	case errors.As(err, &dnsErr) && dnsErr.IsTimeout:
-		return "looking up its name took too long (DNS); check the internet connection"
-	case errors.As(err, &dnsErr):
-		return "its name could not be looked up (DNS); check the internet connection"
-	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
-		return "it did not answer in time"
-	case errors.Is(err, syscall.ECONNREFUSED):
-		return "the connection was refused (nothing is listening there)"
-	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
-		return "the connection was cut"
-	case errors.Is(err, syscall.ENETUNREACH), errors.Is(err, syscall.EHOSTUNREACH):
-		return "there is no route to it; check the internet connection"
-	case errors.As(err, &certErr), errors.As(err, &unknownAuth), errors.As(err, &hostErr),
-		errors.As(err, &invalidCert):
-		return "its security certificate could not be verified"
-	case errors.Is(err, errTooLarge):
-		return "its answer was too large"
-	case strings.Contains(err.Error(), "EOF"):
-		return "the connection was closed before it answered"
-	}
-	return "the connection failed"
 }

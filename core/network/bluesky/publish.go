@@ -315,18 +315,7 @@ func outcomeUnknown(err error, keyed bool) error {
 	if keyed {
 		return err
 	}
-	var t *network.TransientError
-	if errors.As(err, &t) {
-		return &network.TransientError{
-			Message:    t.Message + "; the post may or may not have been published",
-			RetryAfter: t.RetryAfter,
-			Err:        errors.Join(ErrOutcomeUnknown, t.Err),
-		}
-	}
-	return &network.TransientError{
-		Message: err.Error() + "; the post may or may not have been published",
-		Err:     errors.Join(ErrOutcomeUnknown, err),
-	}
+	return network.OutcomeUnknown(err, ErrOutcomeUnknown)
 }
 
 // Post is one of the account's own posts, as RecentPosts lists them.

@@ -34,7 +34,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"golang.org/x/oauth2"
 
@@ -103,19 +102,7 @@ func OAuthConfig(keys oauthnet.Keys, redirectURI string) *oauth2.Config {
 // OAuthConfig is the Login configuration at e. The scope goes as one
 // comma-separated value, the form Meta's documents show.
 func (e Endpoints) OAuthConfig(keys oauthnet.Keys, redirectURI string) *oauth2.Config {
-	if redirectURI == "" {
-		redirectURI = keys.RedirectURI
-	}
-	if redirectURI == "" {
-		redirectURI = oauthnet.PasteRedirectURI
-	}
-	return &oauth2.Config{
-		ClientID:     keys.ClientID,
-		ClientSecret: keys.ClientSecret,
-		Endpoint:     oauth2.Endpoint{AuthURL: e.AuthURL, TokenURL: e.TokenURL(), AuthStyle: oauth2.AuthStyleInParams},
-		RedirectURL:  redirectURI,
-		Scopes:       []string{strings.Join(strings.Fields(Scopes), ",")},
-	}
+	return oauthnet.MetaOAuthConfig(keys, redirectURI, e.AuthURL, e.TokenURL(), Scopes)
 }
 
 // Option changes an Adapter's defaults.
@@ -174,34 +161,46 @@ func (a *Adapter) graph() oauthnet.GraphClient {
 // credentials are the person's user token, 60 days: use them with Pages
 // to make the Page accounts, whose tokens never expire.
 func (a *Adapter) Finish(ctx context.Context, tok *oauth2.Token) (network.Profile, network.Credentials, error) {
-	if tok == nil || tok.AccessToken == "" {
-		return network.Profile{}, network.Credentials{}, errors.New("Facebook gave no access token")
-	}
-	keys, err := a.lookupKeys(ctx)
+	return oauthnet.Finish(ctx, displayName, tok, a.longLived, a.user)
+}
+
+// longLived trades the sign-in's user token for a long-lived one.
+func (a *Adapter) longLived(ctx context.Context, t oauthnet.Token) (network.Credentials, error) {
+	keys, err := a.keys.Lookup(ctx, displayName, NeedsSecret)
 	if err != nil {
-		return network.Profile{}, network.Credentials{}, err
+		return network.Credentials{}, err
 	}
 	form := url.Values{
 		"grant_type": {"fb_exchange_token"}, "client_id": {keys.ClientID},
-		"client_secret": {keys.ClientSecret}, "fb_exchange_token": {tok.AccessToken},
+		"client_secret": {keys.ClientSecret}, "fb_exchange_token": {t.AccessToken},
 	}
-	t, err := oauthnet.TokenCall(ctx, a.client, displayName, oauthnet.TokenRequest{Method: http.MethodGet, URL: a.ep.TokenURL(), Form: form}, a.clock.Now())
+	return oauthnet.LongLived(ctx, a.client, displayName, a.ep.TokenURL(), form, a.clock.Now)
+}
+
+// user says who signed in, with GET /me and the user token.
+func (a *Adapter) user(ctx context.Context, _ account.Account, creds network.Credentials) (network.Profile, error) {
+	id, name, err := a.me(ctx, creds.AccessToken, "who signed in")
 	if err != nil {
-		return network.Profile{}, network.Credentials{}, err
+		return network.Profile{}, err
 	}
-	creds := oauthnet.LongLivedCredentials(t, a.clock.Now())
+	return network.Profile{RemoteID: id, Handle: name, DisplayName: name}, nil
+}
+
+// me asks GET /me (id and name) with token: the person with a user token,
+// the Page with a Page token. what names the answer if it cannot be read.
+func (a *Adapter) me(ctx context.Context, token, what string) (id, name string, err error) {
+	rep, err := a.graph().Get(ctx, "/me", url.Values{"fields": {"id,name"}}, token)
+	if err != nil {
+		return "", "", err
+	}
 	var me struct {
 		ID   string `json:"id"`
 		Name string `json:"name"`
 	}
-	rep, err := a.graph().Get(ctx, "/me", url.Values{"fields": {"id,name"}}, creds.AccessToken)
-	if err != nil {
-		return network.Profile{}, network.Credentials{}, err
-	}
 	if json.Unmarshal(rep.Body, &me) != nil || me.ID == "" {
-		return network.Profile{}, network.Credentials{}, oauthnet.Malformed(displayName, "who signed in")
+		return "", "", oauthnet.Malformed(displayName, what)
 	}
-	return network.Profile{RemoteID: me.ID, Handle: me.Name, DisplayName: me.Name}, creds, nil
+	return me.ID, me.Name, nil
 }
 
 // Page is one Facebook Page the person manages, with its Page token.
@@ -290,19 +289,12 @@ func (a *Adapter) Pages(ctx context.Context, userToken string) ([]Page, error) {
 
 // Verify checks a Page token with GET /me, which answers the Page.
 func (a *Adapter) Verify(ctx context.Context, _ account.Account, creds network.Credentials) (network.Profile, error) {
-	rep, err := a.graph().Get(ctx, "/me", url.Values{"fields": {"id,name"}}, creds.AccessToken)
+	id, name, err := a.me(ctx, creds.AccessToken, "the Page's details")
 	if err != nil {
 		return network.Profile{}, err
 	}
-	var me struct {
-		ID   string `json:"id"`
-		Name string `json:"name"`
-	}
-	if json.Unmarshal(rep.Body, &me) != nil || me.ID == "" {
-		return network.Profile{}, oauthnet.Malformed(displayName, "the Page's details")
-	}
-	return network.Profile{RemoteID: me.ID, Handle: me.Name, DisplayName: me.Name,
-		ProfileURL: strings.TrimRight(a.ep.WebBase, "/") + "/" + me.ID}, nil
+	return network.Profile{RemoteID: id, Handle: name, DisplayName: name,
+		ProfileURL: strings.TrimRight(a.ep.WebBase, "/") + "/" + id}, nil
 }
 
 // Publish posts text on the Page (acct.RemoteID) with POST
@@ -310,12 +302,8 @@ func (a *Adapter) Verify(ctx context.Context, _ account.Account, creds network.C
 // went out and no clear answer came back, the error Is
 // oauthnet.ErrOutcomeUnknown.
 func (a *Adapter) Publish(ctx context.Context, acct account.Account, creds network.Credentials, text, _ string) (network.Published, error) {
-	if strings.TrimSpace(text) == "" {
-		return network.Published{}, oauthnet.ErrEmptyText
-	}
-	if n := utf8.RuneCountInString(text); n > TextLimit {
-		return network.Published{}, &oauthnet.RejectedError{Network: displayName,
-			Message: fmt.Sprintf("the text has %d characters; Facebook allows %d", n, TextLimit), Err: oauthnet.ErrTooLong}
+	if err := oauthnet.CheckText(displayName, text, TextLimit); err != nil {
+		return network.Published{}, err
 	}
 	if acct.RemoteID == "" {
 		return network.Published{}, errors.New("cannot post to Facebook: the Page's id is not known")
@@ -340,17 +328,6 @@ func (a *Adapter) Publish(ctx context.Context, acct account.Account, creds netwo
 // integrations on Facebook.
 func (a *Adapter) Revoke(context.Context, account.Account, network.Credentials) error {
 	return fmt.Errorf("Facebook: %w for a single Page; remove the app under Settings > Business integrations on Facebook", network.ErrRevokeUnsupported)
-}
-
-func (a *Adapter) lookupKeys(ctx context.Context) (oauthnet.Keys, error) {
-	if a.keys == nil {
-		return oauthnet.Keys{}, oauthnet.Keys{}.Check(displayName, NeedsSecret)
-	}
-	k, err := a.keys(ctx)
-	if err != nil {
-		return oauthnet.Keys{}, err
-	}
-	return k, k.Check(displayName, NeedsSecret)
 }
 
 // Classify turns one Graph API answer into the app's error words; see

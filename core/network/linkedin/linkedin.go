@@ -40,7 +40,6 @@ import (
 	"strings"
 	"time"
 	"unicode"
-	"unicode/utf8"
 
 	"golang.org/x/oauth2"
 
@@ -188,15 +187,9 @@ func (a *Adapter) OAuthConfig(keys oauthnet.Keys, redirectURI string) *oauth2.Co
 // Finish turns a finished sign-in's token into the connection: it dates it
 // and asks whose it is (with the 65601 retry).
 func (a *Adapter) Finish(ctx context.Context, tok *oauth2.Token) (network.Profile, network.Credentials, error) {
-	if tok == nil || tok.AccessToken == "" {
-		return network.Profile{}, network.Credentials{}, errors.New("LinkedIn gave no access token")
-	}
-	creds := a.credentials(oauthnet.FromOAuth2(tok), network.Credentials{})
-	p, err := a.Verify(ctx, account.Account{}, creds)
-	if err != nil {
-		return network.Profile{}, network.Credentials{}, err
-	}
-	return p, creds, nil
+	return oauthnet.Finish(ctx, displayName, tok, func(_ context.Context, t oauthnet.Token) (network.Credentials, error) {
+		return a.credentials(t, network.Credentials{}), nil
+	}, a.Verify)
 }
 
 // credentials dates t; old carries a refresh token and its end when the
@@ -270,12 +263,8 @@ func (a *Adapter) Verify(ctx context.Context, _ account.Account, creds network.C
 // LinkedIn honours no idempotency key: when the request went out and no
 // clear answer came back, the error Is oauthnet.ErrOutcomeUnknown.
 func (a *Adapter) Publish(ctx context.Context, acct account.Account, creds network.Credentials, text, _ string) (network.Published, error) {
-	if strings.TrimSpace(text) == "" {
-		return network.Published{}, oauthnet.ErrEmptyText
-	}
-	if n := utf8.RuneCountInString(text); n > TextLimit {
-		return network.Published{}, &oauthnet.RejectedError{Network: displayName,
-			Message: fmt.Sprintf("the text has %d characters; LinkedIn allows %d", n, TextLimit), Err: oauthnet.ErrTooLong}
+	if err := oauthnet.CheckText(displayName, text, TextLimit); err != nil {
+		return network.Published{}, err
 	}
 	if acct.RemoteID == "" {
 		return network.Published{}, errors.New("cannot post to LinkedIn: the member's id is not known yet (check the account first)")
@@ -326,7 +315,7 @@ func (a *Adapter) Refresh(ctx context.Context, _ account.Account, creds network.
 	if creds.RefreshToken == "" {
 		return network.Credentials{}, ErrNoRefreshToken
 	}
-	keys, err := a.lookupKeys(ctx)
+	keys, err := a.keys.Lookup(ctx, displayName, NeedsSecret)
 	if err != nil {
 		return network.Credentials{}, err
 	}
@@ -346,17 +335,6 @@ func (a *Adapter) Refresh(ctx context.Context, _ account.Account, creds network.
 // Data privacy > Permitted services.
 func (a *Adapter) Revoke(context.Context, account.Account, network.Credentials) error {
 	return fmt.Errorf("LinkedIn: %w; remove the app under Settings > Data privacy > Permitted services on LinkedIn", network.ErrRevokeUnsupported)
-}
-
-func (a *Adapter) lookupKeys(ctx context.Context) (oauthnet.Keys, error) {
-	if a.keys == nil {
-		return oauthnet.Keys{}, oauthnet.Keys{}.Check(displayName, NeedsSecret)
-	}
-	k, err := a.keys(ctx)
-	if err != nil {
-		return oauthnet.Keys{}, err
-	}
-	return k, k.Check(displayName, NeedsSecret)
 }
 
 // retryOnce runs f, and once more after the retry delay when its error asks
@@ -386,15 +364,7 @@ func (a *Adapter) call(ctx context.Context, method, path, token string, jsonBody
 	if rest {
 		req.Header = http.Header{"Linkedin-Version": {a.ep.Version}, "X-Restli-Protocol-Version": {"2.0.0"}}
 	}
-	rep, written, err := oauthnet.Do(ctx, a.client, displayName, req)
-	if err != nil {
-		return oauthnet.Reply{}, written, err
-	}
-	safe := rep.Safe()
-	if err := Classify(safe.Status, safe.Header, safe.Body, a.clock.Now()); err != nil {
-		return oauthnet.Reply{}, written, err
-	}
-	return rep, written, nil
+	return oauthnet.Call(ctx, a.client, displayName, req, Classify, a.clock.Now)
 }
 
 // littleTextReserved are the characters LinkedIn's little text format

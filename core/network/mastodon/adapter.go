@@ -23,6 +23,7 @@ import (
 	"github.com/socialomm/desktop/core/account"
 	"github.com/socialomm/desktop/core/clock"
 	"github.com/socialomm/desktop/core/network"
+	"github.com/socialomm/desktop/core/network/netclient"
 )
 
 // NetworkName is the key stored in account.Network.
@@ -67,7 +68,7 @@ var _ network.Adapter = (*Adapter)(nil)
 // nil).
 func New(client *http.Client, opts ...Option) *Adapter {
 	if client == nil {
-		client = defaultClient()
+		client = netclient.DefaultClient()
 	}
 	a := &Adapter{client: client, clock: clock.Real{}, instances: map[string]cachedInstance{}}
 	for _, o := range opts {
@@ -271,27 +272,9 @@ func answerLeavesOutcomeOpen(status int) bool {
 
 // outcomeUnknown adds ErrOutcomeUnknown to a transient error, keeping it
 // transient (the account is fine) and its wait.
-func outcomeUnknown(err error) error {
-	var t *network.TransientError
-	if errors.As(err, &t) {
-		return &network.TransientError{
-			Message:    t.Message + "; the post may or may not have been published",
-			RetryAfter: t.RetryAfter,
-			Err:        errors.Join(ErrOutcomeUnknown, t.Err),
-		}
-	}
-	return &network.TransientError{
-		Message: err.Error() + "; the post may or may not have been published",
-		Err:     errors.Join(ErrOutcomeUnknown, err),
-	}
-}
+func outcomeUnknown(err error) error { return network.OutcomeUnknown(err, ErrOutcomeUnknown) }
 
-func malformed(host, what string) error {
-	return &network.TransientError{
-		Message: fmt.Sprintf("%s answered, but %s could not be read", host, what),
-		Err:     ErrMalformedResponse,
-	}
-}
+func malformed(host, what string) error { return network.Malformed(host, what, ErrMalformedResponse) }
 
 // Revoke ends the token with POST /oauth/revoke, using the App found by the
 // WithAppLookup option. GoToSocial v0.18.3 has no such endpoint: the error

@@ -2,20 +2,12 @@ package mastodon
 
 import (
 	"bytes"
-	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
-	"strconv"
 	"strings"
-	"syscall"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/socialomm/desktop/core/account"
 	"github.com/socialomm/desktop/core/network"
@@ -60,10 +52,6 @@ func (e *RejectedError) Error() string {
 	return fmt.Sprintf("the server refused the request: %s (HTTP %d)", e.Message, e.Status)
 }
 
-// maxRetryAfter caps what a server may ask us to wait, so one odd header
-// cannot park an account for months.
-const maxRetryAfter = 24 * time.Hour
-
 // Classify turns one HTTP answer of a Mastodon-compatible server into the
 // app's error words. It is pure: now is only used to turn a reset date into
 // a wait. host names the server in messages ("mastodon.social").
@@ -89,14 +77,7 @@ func Classify(host string, status int, header http.Header, body []byte, now time
 	msg := serverMessage(body)
 	switch {
 	case status >= 200 && status <= 299:
-		trimmed := bytes.TrimSpace(body)
-		if len(trimmed) == 0 || json.Valid(trimmed) {
-			return nil
-		}
-		return &network.TransientError{
-			Message: fmt.Sprintf("%s answered, but its answer could not be read (it is not JSON)", host),
-			Err:     ErrMalformedResponse,
-		}
+		return network.NotJSON(host, body, ErrMalformedResponse)
 	case status == http.StatusUnauthorized:
 		words := msg
 		if w := wwwAuthDescription(header); w != "" && words == "" {
@@ -118,14 +99,7 @@ func Classify(host string, status int, header http.Header, body []byte, now time
 	case status == http.StatusRequestTimeout, status == http.StatusTooEarly,
 		status == http.StatusTooManyRequests:
 		wait := RetryAfter(header, now)
-		text := fmt.Sprintf("%s asked SocialOmm to slow down", host)
-		if status != http.StatusTooManyRequests {
-			text = fmt.Sprintf("%s did not take the request in time", host)
-		}
-		if wait > 0 {
-			text += "; trying again in " + roundWait(wait)
-		}
-		return &network.TransientError{Message: text, RetryAfter: wait, Err: statusErr(status, msg)}
+		return &network.TransientError{Message: network.SlowDownWords(host, status, wait), RetryAfter: wait, Err: statusErr(status, msg)}
 	case status >= 500 && status <= 599:
 		text := fmt.Sprintf("%s is having trouble (HTTP %d %s)", host, status, http.StatusText(status))
 		if msg != "" {
@@ -223,9 +197,6 @@ func isNoUser(msg string) bool {
 	return strings.Contains(strings.ToLower(msg), "requires an authenticated user")
 }
 
-// maxMessage bounds the server's words carried into errors.
-const maxMessage = 300
-
 // serverMessage pulls the human words out of an error body: Mastodon and
 // GoToSocial send {"error": "..."}; OAuth endpoints add error_description.
 // A short plain-text body is kept; HTML pages are not words.
@@ -243,18 +214,15 @@ func serverMessage(body []byte) string {
 		e, _ := v.Error.(string)
 		switch {
 		case v.ErrorDescription != "" && (e == "" || isOAuthCode(e)):
-			return clean(v.ErrorDescription)
+			return network.Clean(v.ErrorDescription)
 		case e != "":
-			return clean(e)
+			return network.Clean(e)
 		case v.Message != "":
-			return clean(v.Message)
+			return network.Clean(v.Message)
 		}
 		return ""
 	}
-	if trimmed[0] == '<' || bytes.ContainsAny(trimmed, "<>") {
-		return ""
-	}
-	return clean(string(trimmed))
+	return network.PlainWords(trimmed)
 }
 
 // isOAuthCode reports whether s looks like an RFC 6749 error code
@@ -271,27 +239,6 @@ func isOAuthCode(s string) bool {
 	return true
 }
 
-// clean makes server words safe to show: valid UTF-8, one line, no control
-// characters, bounded length.
-func clean(s string) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsSpace(r) {
-			return ' '
-		}
-		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
-			return -1
-		}
-		return r
-	}, s)
-	s = strings.Join(strings.Fields(s), " ")
-	if utf8.RuneCountInString(s) > maxMessage {
-		r := []rune(s)
-		s = string(r[:maxMessage]) + "…"
-	}
-	return s
-}
-
 // wwwAuthDescription returns error_description from a Bearer challenge.
 func wwwAuthDescription(h http.Header) string {
 	v := h.Get("WWW-Authenticate")
@@ -302,7 +249,7 @@ func wwwAuthDescription(h http.Header) string {
 	}
 	rest := v[i+len(key):]
 	if j := strings.IndexByte(rest, '"'); j >= 0 {
-		return clean(rest[:j])
+		return network.Clean(rest[:j])
 	}
 	return ""
 }
@@ -311,123 +258,17 @@ func wwwAuthDescription(h http.Header) string {
 // seconds or as an HTTP date, else X-RateLimit-Reset as an ISO 8601 time
 // (Mastodon's rack-attack and GoToSocial's limiter), a Unix time, or a
 // number of seconds. Zero if the server did not say; never negative; at most
-// a day.
+// a day (network.MaxRetryAfter).
 func RetryAfter(h http.Header, now time.Time) time.Duration {
-	if v := strings.TrimSpace(h.Get("Retry-After")); v != "" {
-		if d, ok := parseWait(v, now, false); ok {
-			return d
-		}
+	if d, ok := network.HeaderWait(h, "Retry-After", now, false, isoLayouts...); ok {
+		return d
 	}
-	if v := strings.TrimSpace(h.Get("X-RateLimit-Reset")); v != "" {
-		if d, ok := parseWait(v, now, true); ok {
-			return d
-		}
+	if d, ok := network.HeaderWait(h, "X-RateLimit-Reset", now, true, isoLayouts...); ok {
+		return d
 	}
 	return 0
 }
 
-func parseWait(v string, now time.Time, unixAllowed bool) (time.Duration, bool) {
-	if n, err := strconv.ParseFloat(v, 64); err == nil && isDecimal(v) {
-		switch {
-		case n < 0:
-			return 0, true
-		case unixAllowed && n > 1e9:
-			// A Unix time, as some servers send X-RateLimit-Reset.
-			return until(time.Unix(int64(n), 0), now), true
-		case n > maxRetryAfter.Seconds():
-			return maxRetryAfter, true
-		}
-		return time.Duration(n * float64(time.Second)), true
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return until(t, now), true
-	}
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.000Z0700", "2006-01-02T15:04:05Z0700"} {
-		if t, err := time.Parse(layout, v); err == nil {
-			return until(t, now), true
-		}
-	}
-	return 0, false
-}
-
-func isDecimal(v string) bool {
-	for _, r := range v {
-		if (r < '0' || r > '9') && r != '.' && r != '-' {
-			return false
-		}
-	}
-	return true
-}
-
-func until(t, now time.Time) time.Duration {
-	if now.IsZero() {
-		return 0
-	}
-	d := t.Sub(now)
-	switch {
-	case d < 0:
-		return 0
-	case d > maxRetryAfter:
-		return maxRetryAfter
-	}
-	return d
-}
-
-func roundWait(d time.Duration) string {
-	switch {
-	case d < time.Second:
-		return "a moment"
-	case d < time.Minute:
-		return fmt.Sprintf("%d seconds", int(d.Round(time.Second)/time.Second))
-	case d < 2*time.Minute:
-		return "about a minute"
-	case d < time.Hour:
-		return fmt.Sprintf("%d minutes", int(d.Round(time.Minute)/time.Minute))
-	}
-	return fmt.Sprintf("about %d hours", int((d+30*time.Minute)/time.Hour))
-}
-
-// transportError says in plain words why host could not be asked, as a
-// *network.TransientError whose chain holds ErrUnreachable and the cause.
-func transportError(host string, err error) error {
-	if errors.Is(err, context.Canceled) {
-		return &network.TransientError{Message: "the request to " + host + " was cancelled", Err: err}
-	}
-	return &network.TransientError{
-		Message: "could not reach " + host + ": " + whyUnreachable(err),
-		Err:     fmt.Errorf("%w: %w", ErrUnreachable, err),
-	}
-}
-
-func whyUnreachable(err error) string {
-	var dnsErr *net.DNSError
-	var certErr *tls.CertificateVerificationError
-	var unknownAuth x509.UnknownAuthorityError
-	var hostErr x509.HostnameError
-	var invalidCert x509.CertificateInvalidError
-	var netErr net.Error
-	switch {
-	case errors.As(err, &dnsErr) && dnsErr.IsNotFound:
-		return "no server by that name was found (DNS)"
-	case errors.As(err, &dnsErr) && dnsErr.IsTimeout:
-		return "looking up its name took too long (DNS); check the internet connection"
-	case errors.As(err, &dnsErr):
-		return "its name could not be looked up (DNS); check the internet connection"
-	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
-		return "it did not answer in time"
-	case errors.Is(err, syscall.ECONNREFUSED):
-		return "the connection was refused (nothing is listening there)"
-	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
-		return "the connection was cut"
-	case errors.Is(err, syscall.ENETUNREACH), errors.Is(err, syscall.EHOSTUNREACH):
-		return "there is no route to it; check the internet connection"
-	case errors.As(err, &certErr), errors.As(err, &unknownAuth), errors.As(err, &hostErr),
-		errors.As(err, &invalidCert):
-		return "its security certificate could not be verified"
-	case errors.Is(err, errTooLarge):
-		return "its answer was too large"
-	case strings.Contains(err.Error(), "EOF"):
-		return "the connection was closed before it answered"
-	}
-	return "the connection failed"
-}
+// isoLayouts are the ISO 8601 forms Mastodon and GoToSocial write
+// X-RateLimit-Reset in.
+var isoLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05.000Z0700", "2006-01-02T15:04:05Z0700"}

@@ -28,7 +28,7 @@ type addressError struct {
 }
 
 func (e *addressError) Error() string {
-	shown := clean(e.input)
+	shown := network.Clean(e.input)
 	if shown == "" {
 		return "No server address was given. Type the server's name, for example mastodon.social."
 	}

@@ -2,7 +2,6 @@ package oauthnet
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -10,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/socialomm/desktop/core/account"
@@ -93,27 +91,13 @@ func Lost(reason account.Reason, message string) error {
 // Malformed is the transient error for a success answer that could not be
 // read (captive portals and broken proxies answer 200 with HTML).
 func Malformed(networkName, what string) error {
-	return &network.TransientError{
-		Message: fmt.Sprintf("%s answered, but %s could not be read", networkName, what),
-		Err:     ErrMalformedResponse,
-	}
+	return network.Malformed(networkName, what, ErrMalformedResponse)
 }
 
 // OutcomeUnknown turns err into a transient error that also Is
 // ErrOutcomeUnknown, keeping its wait.
 func OutcomeUnknown(err error) error {
-	var t *network.TransientError
-	if errors.As(err, &t) {
-		return &network.TransientError{
-			Message:    t.Message + "; the post may or may not have been published",
-			RetryAfter: t.RetryAfter,
-			Err:        errors.Join(ErrOutcomeUnknown, t.Err),
-		}
-	}
-	return &network.TransientError{
-		Message: err.Error() + "; the post may or may not have been published",
-		Err:     errors.Join(ErrOutcomeUnknown, err),
-	}
+	return network.OutcomeUnknown(err, ErrOutcomeUnknown)
 }
 
 // AfterSend says what a failed publish means once the request went out: a
@@ -153,7 +137,7 @@ func Transient(networkName string, status int, msg string, wait time.Duration, l
 		text += ": " + msg
 	}
 	if wait > 0 {
-		text += "; trying again in " + roundWait(wait)
+		text += "; trying again in " + network.RoundWait(wait)
 	}
 	return &network.TransientError{Message: text, RetryAfter: wait, Err: &StatusError{Status: status, Message: msg}}
 }
@@ -165,11 +149,7 @@ func Transient(networkName string, status int, msg string, wait time.Duration, l
 func Generic(networkName string, status int, header http.Header, body []byte, msg string, now time.Time) error {
 	switch {
 	case status >= 200 && status <= 299:
-		trimmed := bytes.TrimSpace(body)
-		if len(trimmed) == 0 || json.Valid(trimmed) {
-			return nil
-		}
-		return Malformed(networkName, "its answer (it is not JSON)")
+		return network.NotJSON(networkName, body, ErrMalformedResponse)
 	case status == http.StatusUnauthorized:
 		return Lost(account.ReasonInvalid, msg)
 	case status == http.StatusTooManyRequests:
@@ -183,8 +163,8 @@ func Generic(networkName string, status int, header http.Header, body []byte, ms
 }
 
 // MaxRetryAfter caps what a network may ask us to wait, so one odd header
-// cannot park an account for months.
-const MaxRetryAfter = 24 * time.Hour
+// cannot park an account for months (network.MaxRetryAfter).
+const MaxRetryAfter = network.MaxRetryAfter
 
 // RetryAfter reads how long the network wants us to wait: Retry-After
 // (seconds or HTTP date), else x-rate-limit-reset (X: a Unix time; a small
@@ -211,71 +191,21 @@ func RetryAfter(h http.Header, now time.Time) time.Duration {
 }
 
 // Seconds is n seconds as a wait, clamped to [0, MaxRetryAfter].
-func Seconds(n float64) time.Duration {
-	switch {
-	case math.IsNaN(n) || n <= 0:
-		return 0
-	case n > MaxRetryAfter.Seconds():
-		return MaxRetryAfter
-	}
-	return time.Duration(n * float64(time.Second))
-}
+func Seconds(n float64) time.Duration { return network.Seconds(n) }
 
 // Until is the wait from now to t, clamped to [0, MaxRetryAfter]; zero when
 // now is unknown.
-func Until(t, now time.Time) time.Duration {
-	if now.IsZero() {
-		return 0
-	}
-	d := t.Sub(now)
-	switch {
-	case d < 0:
-		return 0
-	case d > MaxRetryAfter:
-		return MaxRetryAfter
-	}
-	return d
-}
-
-func roundWait(d time.Duration) string {
-	switch {
-	case d < time.Second:
-		return "a moment"
-	case d < time.Minute:
-		return fmt.Sprintf("%d seconds", int(d.Round(time.Second)/time.Second))
-	case d < 2*time.Minute:
-		return "about a minute"
-	case d < time.Hour:
-		return fmt.Sprintf("%d minutes", int(d.Round(time.Minute)/time.Minute))
-	}
-	return fmt.Sprintf("about %d hours", int((d+30*time.Minute)/time.Hour))
-}
-
-// maxMessage bounds the network's words carried into errors.
-const maxMessage = 300
+func Until(t, now time.Time) time.Duration { return network.Until(t, now) }
 
 // Clean makes a network's words safe to show: valid UTF-8, one line, no
-// control characters, no HTML, bounded length.
+// control characters, no HTML, bounded length (network.OneLine,
+// network.Clamp to network.MaxMessage).
 func Clean(s string) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsSpace(r) {
-			return ' '
-		}
-		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
-			return -1
-		}
-		return r
-	}, s)
-	s = strings.Join(strings.Fields(s), " ")
+	s = network.OneLine(s)
 	if strings.ContainsAny(s, "<>") && strings.Contains(strings.ToLower(s), "<html") {
 		return ""
 	}
-	if utf8.RuneCountInString(s) > maxMessage {
-		r := []rune(s)
-		s = string(r[:maxMessage]) + "…"
-	}
-	return s
+	return network.Clamp(s, network.MaxMessage)
 }
 
 // PlainText returns a short non-JSON, non-HTML body as words, else "".
@@ -285,6 +215,20 @@ func PlainText(body []byte) string {
 		return ""
 	}
 	return Clean(string(t))
+}
+
+// CheckText refuses a text post before anything is sent: an empty text
+// (ErrEmptyText), or one over limit characters (code points), as a
+// *RejectedError that Is ErrTooLong.
+func CheckText(networkName, text string, limit int) error {
+	if strings.TrimSpace(text) == "" {
+		return ErrEmptyText
+	}
+	if n := utf8.RuneCountInString(text); n > limit {
+		return &RejectedError{Network: networkName,
+			Message: fmt.Sprintf("the text has %d characters; %s allows %d", n, networkName, limit), Err: ErrTooLong}
+	}
+	return nil
 }
 
 // Words reports whether s contains any of the words (case-insensitive).

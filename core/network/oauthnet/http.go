@@ -9,25 +9,18 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptrace"
 	"net/url"
 	"strings"
-	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/socialomm/desktop/core/network"
+	"github.com/socialomm/desktop/core/network/netclient"
 )
-
-// userAgent names the app to the networks' operators.
-const userAgent = "SocialOmm-desktop"
-
-// maxBody bounds what is read of any answer.
-const maxBody = 4 << 20
 
 // DefaultClient is used when a caller passes a nil *http.Client: its timeout
 // keeps a silent network from holding a check forever.
-func DefaultClient() *http.Client { return &http.Client{Timeout: 30 * time.Second} }
+func DefaultClient() *http.Client { return netclient.DefaultClient() }
 
 // Request is one call to a network.
 type Request struct {
@@ -60,96 +53,67 @@ type Reply struct {
 // Safe is the reply with every secret of its request replaced.
 func (r Reply) Safe() Reply { return Scrub(r, r.secrets...) }
 
-var errTooLarge = errors.New("answer too large")
-
-// Do performs req. A transport failure comes back as a
+// Do performs req with netclient. A transport failure comes back as a
 // *network.TransientError holding ErrUnreachable; written then says whether
 // the request had gone out in full before things broke (a post's outcome is
-// then unknown). The request is never replayed by the transport.
+// then unknown). The request is never replayed by the transport: no network
+// here honours an idempotency key, so a replayed post would be a double
+// post.
 func Do(ctx context.Context, client *http.Client, network string, req Request) (rep Reply, written bool, err error) {
-	if client == nil {
-		client = DefaultClient()
+	// Accept and Accept-Language win over req.Header.
+	header := http.Header{}
+	for k, vs := range req.Header {
+		for _, v := range vs {
+			header.Add(k, v)
+		}
 	}
-	var body io.Reader
-	contentType := ""
+	header.Set("Accept", "application/json")
+	header.Set("Accept-Language", "en")
+	nreq := netclient.Request{Method: req.Method, URL: req.URL, Header: header, Token: req.Token}
 	switch {
 	case req.Form != nil:
-		body = strings.NewReader(req.Form.Encode())
-		contentType = "application/x-www-form-urlencoded"
+		nreq.Body = strings.NewReader(req.Form.Encode())
+		nreq.ContentType = "application/x-www-form-urlencoded"
 	case req.JSON != nil:
-		body = bytes.NewReader(req.JSON)
-		contentType = "application/json"
+		nreq.Body = bytes.NewReader(req.JSON)
+		nreq.ContentType = "application/json"
 	}
-	var wrote atomic.Bool
-	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
-		WroteRequest: func(info httptrace.WroteRequestInfo) {
-			if info.Err == nil {
-				wrote.Store(true)
-			}
-		},
-	})
-	hreq, err := http.NewRequestWithContext(ctx, req.Method, req.URL, body)
+	hreq, err := netclient.NewRequest(ctx, nreq)
 	if err != nil {
 		// The URL may carry a secret in its query: say nothing of it.
 		return Reply{}, false, errors.New("could not build the request to " + network)
 	}
-	// Without GetBody the transport cannot replay a request on a reused
-	// connection that died before answering: no network here honours an
-	// idempotency key, so a replayed post would be a double post.
-	hreq.GetBody = nil
-	for k, vs := range req.Header {
-		for _, v := range vs {
-			hreq.Header.Add(k, v)
-		}
-	}
-	hreq.Header.Set("Accept", "application/json")
-	hreq.Header.Set("Accept-Language", "en")
-	hreq.Header.Set("User-Agent", userAgent)
-	if contentType != "" {
-		hreq.Header.Set("Content-Type", contentType)
-	}
-	if req.Token != "" {
-		hreq.Header.Set("Authorization", "Bearer "+req.Token)
-	}
-	resp, err := client.Do(hreq)
+	r, written, err := netclient.Send(client, hreq)
 	if err != nil {
-		return Reply{}, wrote.Load(), TransportError(network, err)
+		return Reply{}, written, TransportError(network, err)
 	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
-	if err == nil && len(data) > maxBody {
-		err = errTooLarge
-	}
+	return Reply{Status: r.Status, Header: r.Header, Body: r.Body,
+		secrets: append([]string{req.Token}, req.Secrets...)}, true, nil
+}
+
+// Call performs req with Do and has classify (a network's Classify) read
+// the answer at now(), with every secret scrubbed (Safe); a success comes
+// back as it came. written is Do's.
+func Call(ctx context.Context, client *http.Client, networkName string, req Request,
+	classify func(status int, header http.Header, body []byte, now time.Time) error, now func() time.Time,
+) (Reply, bool, error) {
+	rep, written, err := Do(ctx, client, networkName, req)
 	if err != nil {
-		return Reply{}, true, TransportError(network, err)
+		return Reply{}, written, err
 	}
-	rep = Reply{Status: resp.StatusCode, Header: resp.Header, Body: data,
-		secrets: append([]string{req.Token}, req.Secrets...)}
-	return rep, true, nil
+	safe := rep.Safe()
+	if err := classify(safe.Status, safe.Header, safe.Body, now()); err != nil {
+		return Reply{}, written, err
+	}
+	return rep, written, nil
 }
 
 // Scrub replaces every secret found in the answer by "[secret]", so no part
 // of it can carry one into an error text. Networks do not echo tokens, but a
-// proxy's debug page might.
+// proxy's debug page might. A secret under 4 bytes is left alone: a
+// one-letter "secret" would shred every word.
 func Scrub(rep Reply, secrets ...string) Reply {
-	rep.Body = bytes.Clone(rep.Body)
-	for _, s := range secrets {
-		if len(s) < 4 { // a one-letter "secret" would shred every word
-			continue
-		}
-		if bytes.Contains(rep.Body, []byte(s)) {
-			rep.Body = bytes.ReplaceAll(rep.Body, []byte(s), []byte("[secret]"))
-		}
-		h := rep.Header.Clone()
-		for k, vs := range h {
-			for i, v := range vs {
-				if strings.Contains(v, s) {
-					h[k][i] = strings.ReplaceAll(v, s, "[secret]")
-				}
-			}
-		}
-		rep.Header = h
-	}
+	rep.Body, rep.Header = netclient.Scrub(bytes.Clone(rep.Body), rep.Header, "[secret]", 4, secrets...)
 	if rep.Header == nil {
 		rep.Header = http.Header{}
 	}
@@ -194,7 +158,7 @@ func whyUnreachable(err error) string {
 		return "there is no route to it; check the internet connection"
 	case errors.As(err, &certErr), errors.As(err, &unknownAuth), errors.As(err, &hostErr):
 		return "its security certificate could not be verified"
-	case errors.Is(err, errTooLarge):
+	case errors.Is(err, netclient.ErrTooLarge):
 		return "its answer was too large"
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF), strings.Contains(err.Error(), "EOF"):
 		return "the connection was closed before it answered"

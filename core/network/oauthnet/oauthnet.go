@@ -1,12 +1,14 @@
 // Package oauthnet is what the networks that need the person's own app keys
 // share: X, LinkedIn, Facebook Pages, Instagram and Threads.
 //
-// It holds the keys type, one careful HTTP request helper (tokens and
-// secrets scrubbed from answers, never replayed, transport failures in plain
-// words), the reading of token endpoint answers (RFC 6749 and Meta's
-// variants) and their errors, the Graph API error mapping that Facebook,
-// Instagram and Threads have in common, and the "paste the final URL" sign-in
-// for networks that refuse a loopback redirect.
+// It holds the keys type and their lookup, one careful HTTP request helper
+// on netclient (tokens and secrets scrubbed from answers, never replayed,
+// transport failures in plain words), the reading of token endpoint answers
+// (RFC 6749 and Meta's variants) and their errors, the end of a sign-in
+// (Finish), what Facebook, Instagram and Threads have in common (the Graph
+// API error mapping, the sign-in configuration, long-lived tokens, two-step
+// publishing), and the "paste the final URL" sign-in for networks that
+// refuse a loopback redirect.
 //
 // Nothing here logs, and no error text ever carries a token, a client
 // secret, an authorization code or a URL holding one.
@@ -19,6 +21,11 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"golang.org/x/oauth2"
+
+	"github.com/socialomm/desktop/core/account"
+	"github.com/socialomm/desktop/core/network"
 )
 
 // Keys are the person's own app keys for one network, entered in Settings.
@@ -52,6 +59,19 @@ func (k Keys) Check(network string, secret bool) error {
 // applies without rebuilding the adapters.
 type KeysFunc func(ctx context.Context) (Keys, error)
 
+// Lookup finds the keys with f and checks them (Check); with a nil f there
+// are none, and the error says so.
+func (f KeysFunc) Lookup(ctx context.Context, network string, secret bool) (Keys, error) {
+	if f == nil {
+		return Keys{}, Keys{}.Check(network, secret)
+	}
+	k, err := f(ctx)
+	if err != nil {
+		return Keys{}, err
+	}
+	return k, k.Check(network, secret)
+}
+
 // StaticKeys is a KeysFunc that always gives k.
 func StaticKeys(k Keys) KeysFunc {
 	return func(context.Context) (Keys, error) { return k, nil }
@@ -82,4 +102,27 @@ func CheckRedirect(network, got, registered string) error {
 			"close that program and try again: %w", network, registered, ru.Port(), ErrPortTaken)
 	}
 	return fmt.Errorf("%s only sends the sign-in back to %s, but this attempt listens at %s", network, registered, got)
+}
+
+// Finish ends a sign-in the way every network here does: tok must hold an
+// access token; credentials turns it into the connection's credentials
+// (dating it, or trading it for a long-lived one); verify (the adapter's
+// Verify) asks whose they are. A failure at any step gives neither profile
+// nor credentials.
+func Finish(ctx context.Context, networkName string, tok *oauth2.Token,
+	credentials func(context.Context, Token) (network.Credentials, error),
+	verify func(context.Context, account.Account, network.Credentials) (network.Profile, error),
+) (network.Profile, network.Credentials, error) {
+	if tok == nil || tok.AccessToken == "" {
+		return network.Profile{}, network.Credentials{}, errors.New(networkName + " gave no access token")
+	}
+	creds, err := credentials(ctx, FromOAuth2(tok))
+	if err != nil {
+		return network.Profile{}, network.Credentials{}, err
+	}
+	p, err := verify(ctx, account.Account{}, creds)
+	if err != nil {
+		return network.Profile{}, network.Credentials{}, err
+	}
+	return p, creds, nil
 }

@@ -184,15 +184,11 @@ func TokenPost(ctx context.Context, client *http.Client, networkName string, tr 
 		req.Header = http.Header{"Authorization": {"Basic " + base64.StdEncoding.EncodeToString([]byte(pair))}}
 		req.Secrets = append(req.Secrets, tr.BasicSecret)
 	}
-	rep, _, err := Do(ctx, client, networkName, req)
-	if err != nil {
-		return Reply{}, err
+	classify := func(status int, header http.Header, body []byte, now time.Time) error {
+		return ClassifyToken(networkName, status, header, body, now)
 	}
-	safe := rep.Safe()
-	if err := ClassifyToken(networkName, safe.Status, safe.Header, safe.Body, now); err != nil {
-		return Reply{}, err
-	}
-	return rep, nil
+	rep, _, err := Call(ctx, client, networkName, req, classify, func() time.Time { return now })
+	return rep, err
 }
 
 // secretFields are the form fields that hold something secret.

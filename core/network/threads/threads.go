@@ -26,7 +26,6 @@ import (
 	"net/url"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"golang.org/x/oauth2"
 
@@ -89,19 +88,7 @@ func OAuthConfig(keys oauthnet.Keys, redirectURI string) *oauth2.Config {
 
 // OAuthConfig is the configuration at e; the scope goes comma-separated.
 func (e Endpoints) OAuthConfig(keys oauthnet.Keys, redirectURI string) *oauth2.Config {
-	if redirectURI == "" {
-		redirectURI = keys.RedirectURI
-	}
-	if redirectURI == "" {
-		redirectURI = oauthnet.PasteRedirectURI
-	}
-	return &oauth2.Config{
-		ClientID:     keys.ClientID,
-		ClientSecret: keys.ClientSecret,
-		Endpoint:     oauth2.Endpoint{AuthURL: e.AuthURL, TokenURL: e.TokenURL, AuthStyle: oauth2.AuthStyleInParams},
-		RedirectURL:  redirectURI,
-		Scopes:       []string{strings.Join(strings.Fields(Scopes), ",")},
-	}
+	return oauthnet.MetaOAuthConfig(keys, redirectURI, e.AuthURL, e.TokenURL, Scopes)
 }
 
 // Option changes an Adapter's defaults.
@@ -160,30 +147,17 @@ func (a *Adapter) api() oauthnet.GraphClient {
 		Base: strings.TrimRight(a.ep.GraphBase, "/") + "/" + a.ep.Version, Classify: Classify, Now: a.clock.Now}
 }
 
+// tokens are Threads' long-lived tokens: "th_exchange_token" and
+// "th_refresh_token" at the unversioned Graph root.
+func (a *Adapter) tokens() oauthnet.LongLivedGraph {
+	return oauthnet.LongLivedGraph{HTTP: a.client, Network: displayName, Base: a.ep.GraphBase, Prefix: "th", Keys: a.keys, Now: a.clock.Now}
+}
+
 // Finish trades the sign-in's short-lived token for a long-lived one (GET
 // /access_token?grant_type=th_exchange_token) and says whose it is.
 // Expiry and ConnectionExpiry are 60 days away (expires_in).
 func (a *Adapter) Finish(ctx context.Context, tok *oauth2.Token) (network.Profile, network.Credentials, error) {
-	if tok == nil || tok.AccessToken == "" {
-		return network.Profile{}, network.Credentials{}, errors.New("Threads gave no access token")
-	}
-	keys, err := a.lookupKeys(ctx)
-	if err != nil {
-		return network.Profile{}, network.Credentials{}, err
-	}
-	form := url.Values{"grant_type": {"th_exchange_token"}, "client_secret": {keys.ClientSecret}, "access_token": {tok.AccessToken}}
-	t, err := oauthnet.TokenCall(ctx, a.client, displayName, oauthnet.TokenRequest{
-		Method: http.MethodGet, URL: strings.TrimRight(a.ep.GraphBase, "/") + "/access_token", Form: form,
-	}, a.clock.Now())
-	if err != nil {
-		return network.Profile{}, network.Credentials{}, err
-	}
-	creds := oauthnet.LongLivedCredentials(t, a.clock.Now())
-	p, err := a.Verify(ctx, account.Account{}, creds)
-	if err != nil {
-		return network.Profile{}, network.Credentials{}, err
-	}
-	return p, creds, nil
+	return a.tokens().Finish(ctx, tok, a.Verify)
 }
 
 // RefreshDue reports whether creds may be refreshed at now (the long-lived
@@ -197,17 +171,7 @@ func RefreshDue(creds network.Credentials, now time.Time) bool {
 // While the token is under 24 hours old, Refresh returns creds unchanged
 // and asks nothing.
 func (a *Adapter) Refresh(ctx context.Context, _ account.Account, creds network.Credentials) (network.Credentials, error) {
-	if !RefreshDue(creds, a.clock.Now()) {
-		return creds, nil
-	}
-	t, err := oauthnet.TokenCall(ctx, a.client, displayName, oauthnet.TokenRequest{
-		Method: http.MethodGet, URL: strings.TrimRight(a.ep.GraphBase, "/") + "/refresh_access_token",
-		Form: url.Values{"grant_type": {"th_refresh_token"}, "access_token": {creds.AccessToken}},
-	}, a.clock.Now())
-	if err != nil {
-		return network.Credentials{}, err
-	}
-	return oauthnet.LongLivedCredentials(t, a.clock.Now()), nil
+	return a.tokens().Refresh(ctx, creds)
 }
 
 // Verify checks the token with GET /me and says whose it is.
@@ -244,73 +208,23 @@ func (a *Adapter) Verify(ctx context.Context, _ account.Account, creds network.C
 // oauthnet.ErrOutcomeUnknown). The link is the post's permalink when
 // Threads gives it.
 func (a *Adapter) Publish(ctx context.Context, acct account.Account, creds network.Credentials, text, _ string) (network.Published, error) {
-	if strings.TrimSpace(text) == "" {
-		return network.Published{}, oauthnet.ErrEmptyText
-	}
-	if n := utf8.RuneCountInString(text); n > TextLimit {
-		return network.Published{}, &oauthnet.RejectedError{Network: displayName,
-			Message: fmt.Sprintf("the text has %d characters; Threads allows %d", n, TextLimit), Err: oauthnet.ErrTooLong}
+	if err := oauthnet.CheckText(displayName, text, TextLimit); err != nil {
+		return network.Published{}, err
 	}
 	if acct.RemoteID == "" {
 		return network.Published{}, errors.New("cannot post to Threads: the account's id is not known (check the account first)")
 	}
-	api := a.api()
 	user := "/" + url.PathEscape(acct.RemoteID)
-	rep, _, err := api.Post(ctx, user+"/threads", url.Values{"media_type": {"TEXT"}, "text": {text}}, creds.AccessToken)
-	if err != nil {
-		return network.Published{}, err
-	}
-	container, err := readID(rep, "the post it prepared")
-	if err != nil {
-		return network.Published{}, err
-	}
-	rep, written, err := api.Post(ctx, user+"/threads_publish", url.Values{"creation_id": {container}}, creds.AccessToken)
-	if err != nil {
-		return network.Published{}, oauthnet.AfterSend(err, written)
-	}
-	id, err := readID(rep, "the post it published")
-	if err != nil {
-		return network.Published{}, oauthnet.OutcomeUnknown(err)
-	}
-	pub := network.Published{RemoteID: id}
-	if rep, err := api.Get(ctx, "/"+url.PathEscape(id), url.Values{"fields": {"permalink"}}, creds.AccessToken); err == nil {
-		var j struct {
-			Permalink string `json:"permalink"`
-		}
-		if json.Unmarshal(rep.Body, &j) == nil {
-			pub.URL = j.Permalink
-		}
-	}
-	return pub, nil
+	return a.api().PublishContainer(ctx, creds.AccessToken, oauthnet.Container{
+		Path: user + "/threads", Form: url.Values{"media_type": {"TEXT"}, "text": {text}},
+		What: "the post it prepared", PublishPath: user + "/threads_publish",
+	})
 }
 
 // Revoke: the Threads API has no revocation endpoint; the person removes
 // the app in Threads' settings (Account > Website permissions).
 func (a *Adapter) Revoke(context.Context, account.Account, network.Credentials) error {
 	return fmt.Errorf("Threads: %w; remove the app in Threads under Settings > Account > Website permissions", network.ErrRevokeUnsupported)
-}
-
-func (a *Adapter) lookupKeys(ctx context.Context) (oauthnet.Keys, error) {
-	if a.keys == nil {
-		return oauthnet.Keys{}, oauthnet.Keys{}.Check(displayName, NeedsSecret)
-	}
-	k, err := a.keys(ctx)
-	if err != nil {
-		return oauthnet.Keys{}, err
-	}
-	return k, k.Check(displayName, NeedsSecret)
-}
-
-func readID(rep oauthnet.Reply, what string) (string, error) {
-	var j struct {
-		ID json.Number `json:"id"`
-	}
-	dec := json.NewDecoder(strings.NewReader(string(rep.Body)))
-	dec.UseNumber()
-	if dec.Decode(&j) != nil || j.ID == "" {
-		return "", oauthnet.Malformed(displayName, what)
-	}
-	return j.ID.String(), nil
 }
 
 // Classify turns one Threads Graph answer into the app's error words; see

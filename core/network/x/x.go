@@ -28,7 +28,6 @@ package x
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -177,15 +176,9 @@ func (a *Adapter) OAuthConfig(keys oauthnet.Keys, redirectURI string) *oauth2.Co
 // zero, X does not say, unless no refresh token came, in which case the
 // connection ends with the access token).
 func (a *Adapter) Finish(ctx context.Context, tok *oauth2.Token) (network.Profile, network.Credentials, error) {
-	if tok == nil || tok.AccessToken == "" {
-		return network.Profile{}, network.Credentials{}, errors.New("X gave no access token")
-	}
-	creds := a.credentials(oauthnet.FromOAuth2(tok), "")
-	p, err := a.Verify(ctx, account.Account{}, creds)
-	if err != nil {
-		return network.Profile{}, network.Credentials{}, err
-	}
-	return p, creds, nil
+	return oauthnet.Finish(ctx, displayName, tok, func(_ context.Context, t oauthnet.Token) (network.Credentials, error) {
+		return a.credentials(t, ""), nil
+	}, a.Verify)
 }
 
 func (a *Adapter) credentials(t oauthnet.Token, oldRefresh string) network.Credentials {
@@ -278,7 +271,7 @@ func (a *Adapter) Refresh(ctx context.Context, _ account.Account, creds network.
 		return network.Credentials{}, oauthnet.Lost(account.ReasonExpired,
 			"X gave no refresh token for this connection (offline.access was not granted); connect again")
 	}
-	keys, err := a.lookupKeys(ctx)
+	keys, err := a.keys.Lookup(ctx, displayName, NeedsSecret)
 	if err != nil {
 		return network.Credentials{}, err
 	}
@@ -297,7 +290,7 @@ func (a *Adapter) Refresh(ctx context.Context, _ account.Account, creds network.
 // token. With a refresh token, its revocation decides the result; the
 // access token's is best effort.
 func (a *Adapter) Revoke(ctx context.Context, _ account.Account, creds network.Credentials) error {
-	keys, err := a.lookupKeys(ctx)
+	keys, err := a.keys.Lookup(ctx, displayName, NeedsSecret)
 	if err != nil {
 		return err
 	}
@@ -326,28 +319,9 @@ func (a *Adapter) authenticate(tr *oauthnet.TokenRequest, keys oauthnet.Keys) {
 	tr.Form.Set("client_id", keys.ClientID)
 }
 
-func (a *Adapter) lookupKeys(ctx context.Context) (oauthnet.Keys, error) {
-	if a.keys == nil {
-		return oauthnet.Keys{}, oauthnet.Keys{}.Check(displayName, NeedsSecret)
-	}
-	k, err := a.keys(ctx)
-	if err != nil {
-		return oauthnet.Keys{}, err
-	}
-	return k, k.Check(displayName, NeedsSecret)
-}
-
 // call performs an authenticated API request and classifies the answer.
 func (a *Adapter) call(ctx context.Context, method, path, token string, jsonBody []byte) (oauthnet.Reply, bool, error) {
-	rep, written, err := oauthnet.Do(ctx, a.client, displayName, oauthnet.Request{
+	return oauthnet.Call(ctx, a.client, displayName, oauthnet.Request{
 		Method: method, URL: strings.TrimRight(a.ep.APIBase, "/") + path, Token: token, JSON: jsonBody,
-	})
-	if err != nil {
-		return oauthnet.Reply{}, written, err
-	}
-	safe := rep.Safe()
-	if err := Classify(safe.Status, safe.Header, safe.Body, a.clock.Now()); err != nil {
-		return oauthnet.Reply{}, written, err
-	}
-	return rep, written, nil
+	}, Classify, a.clock.Now)
 }
