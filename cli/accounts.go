@@ -14,6 +14,7 @@ import (
 
 	"github.com/socialomm/desktop/core"
 	"github.com/socialomm/desktop/core/account"
+	"github.com/socialomm/desktop/core/oauth"
 )
 
 func accountCommands() []*command {
@@ -87,33 +88,73 @@ func (r *runner) signIn() core.SignIn {
 // it never appears in a command line (ps, shell history).
 const AppPasswordEnv = "SOCIALOMM_APP_PASSWORD"
 
+// connectHelp says what each network needs, for connect's --help.
+func connectHelp() string {
+	var b strings.Builder
+	b.WriteString("Connects a profile and prints the account as JSON. Progress and questions go to stderr.\n" +
+		"The sign-in page opens in your browser ($SOCIALOMM_BROWSER, else $BROWSER, else the desktop's default).\n\nNetworks:\n" +
+		"  mastodon --instance SERVER   any Mastodon-compatible server (mastodon.social, https://…, @you@server)\n" +
+		"  bluesky --handle HANDLE      with an app password read from $" + AppPasswordEnv + ", else the first\n" +
+		"                               line of standard input (never an argument); --pds URL skips resolving\n" +
+		"                               the handle to its server\n")
+	for _, n := range core.KeyedNetworks() {
+		keys := n.IDKey
+		switch {
+		case n.NeedsSecret:
+			keys += " and " + n.SecretKey
+		default:
+			keys += " (and " + n.SecretKey + " for a confidential app)"
+		}
+		name := n.Name
+		if n.Name == "facebook" {
+			name += " [--page ID]"
+		}
+		pad := "\n                               "
+		fmt.Fprintf(&b, "  %-28s your own app keys in the settings %s,%smade at %s with %s registered as%sthe redirect URI; ",
+			name, keys, pad, n.PortalURL, n.DefaultRedirectURI, pad)
+		if n.Loopback {
+			b.WriteString("the browser sign-in comes back to SocialOmm by itself\n")
+		} else {
+			b.WriteString("after signing in, paste the address the browser ends on" + pad + "into standard input\n")
+		}
+		if n.Name == "facebook" {
+			b.WriteString("                               --page ID picks the Page; a single Page is picked by itself, several are listed\n")
+		}
+		if n.Name == "instagram" {
+			b.WriteString("                               Instagram takes no text-only posts: posting needs an image, which SocialOmm\n" +
+				"                               cannot attach yet\n")
+		}
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
 func (r *runner) accountsConnect(ctx context.Context, args []string) error {
-	fs := r.leaf("socialomm accounts connect NETWORK [--instance SERVER | --handle HANDLE [--pds URL]] [--data-dir DIR]",
-		"Connects a profile and prints the account as JSON. Networks:\n"+
-			"  mastodon --instance SERVER   any Mastodon-compatible server (mastodon.social, https://…, @you@server):\n"+
-			"                               sign in on its own page in your browser ($SOCIALOMM_BROWSER, else\n"+
-			"                               $BROWSER, else the desktop's default)\n"+
-			"  bluesky --handle HANDLE      with an app password read from $"+AppPasswordEnv+", else the first\n"+
-			"                               line of standard input (never an argument); --pds URL skips resolving\n"+
-			"                               the handle to its server")
+	fs := r.leaf("socialomm accounts connect NETWORK [--instance SERVER | --handle HANDLE [--pds URL] | --page ID] [--data-dir DIR]",
+		connectHelp())
 	instance := fs.String("instance", "", "the Mastodon server, e.g. mastodon.social")
 	handle := fs.String("handle", "", "the Bluesky handle, e.g. ana.bsky.social")
 	pds := fs.String("pds", "", "the Bluesky server (PDS) URL, if not resolved from the handle")
+	page := fs.String("page", "", "the id of the Facebook Page to connect")
 	pos, err := parseInterspersed(fs, args, 1)
 	if err != nil {
 		return err
 	}
-	switch pos[0] {
-	case "mastodon":
+	info, keyed := core.KeyedNetwork(pos[0])
+	switch {
+	case pos[0] == "mastodon":
 		if *instance == "" {
 			return usageError("accounts connect mastodon needs --instance SERVER, e.g. --instance mastodon.social")
 		}
-	case "bluesky":
+	case pos[0] == "bluesky":
 		if *handle == "" {
 			return usageError("accounts connect bluesky needs --handle HANDLE, e.g. --handle ana.bsky.social")
 		}
+	case keyed:
 	default:
-		return usageError("cannot connect %q yet; networks: mastodon, bluesky", pos[0])
+		return usageError("cannot connect %q; networks: mastodon, bluesky, x, linkedin, facebook, instagram, threads", pos[0])
+	}
+	if *page != "" && pos[0] != "facebook" {
+		return usageError("--page is for facebook only")
 	}
 	e, _, closeAll, err := r.openEngine(ctx, slog.LevelWarn)
 	if err != nil {
@@ -121,19 +162,90 @@ func (r *runner) accountsConnect(ctx context.Context, args []string) error {
 	}
 	defer closeAll()
 	var a account.Account
-	if pos[0] == "mastodon" {
+	switch {
+	case pos[0] == "mastodon":
 		a, err = e.ConnectMastodon(ctx, *instance, r.signIn())
-	} else {
+	case pos[0] == "bluesky":
 		password, perr := r.appPassword()
 		if perr != nil {
 			return perr
 		}
 		a, err = e.ConnectBluesky(ctx, *handle, password, *pds, r.signIn())
+	case info.Loopback:
+		a, err = e.ConnectOAuth(ctx, info.Name, r.signIn())
+	default:
+		a, err = r.connectPaste(ctx, e, info, *page)
 	}
 	if err != nil {
 		return err
 	}
 	return writeJSON(r.io.Stdout, a)
+}
+
+// connectPaste connects Facebook Pages, Instagram or Threads: the sign-in
+// page opens in the browser, and the person pastes the address it ends on.
+func (r *runner) connectPaste(ctx context.Context, e *core.Engine, info core.NetworkInfo, pageID string) (account.Account, error) {
+	if info.Note != "" {
+		fmt.Fprintln(r.io.Stderr, "Note: "+info.Note)
+	}
+	p, err := e.StartPaste(ctx, info.Name)
+	if err != nil {
+		return account.Account{}, err
+	}
+	pasted, err := r.askPaste(ctx, p, true)
+	if err != nil {
+		return account.Account{}, err
+	}
+	res, err := e.FinishPaste(ctx, p, pasted)
+	if err != nil {
+		return account.Account{}, err
+	}
+	if info.Name != "facebook" {
+		return res.Account, nil
+	}
+	if pageID == "" {
+		if len(res.Pages) != 1 {
+			var b strings.Builder
+			fmt.Fprintf(&b, "socialomm: %s manages %d Facebook Pages; choose one with --page ID and connect again:\n", res.User, len(res.Pages))
+			for _, pg := range res.Pages {
+				note := ""
+				if !pg.CanPost {
+					note = "  (your role does not allow posting)"
+				}
+				fmt.Fprintf(&b, "  %-20s %s%s\n", pg.ID, pg.Name, note)
+			}
+			return account.Account{}, &exitError{code: 2, msg: strings.TrimRight(b.String(), "\n")}
+		}
+		pageID = res.Pages[0].ID
+	}
+	return e.ConnectFacebookPage(ctx, p, pageID)
+}
+
+// askPaste says where to sign in (opening the page in the browser when
+// open is set; the URL is printed too, for when no browser opens) and
+// reads the address the browser ended on from the first line of standard
+// input.
+func (r *runner) askPaste(ctx context.Context, p *core.PasteSignIn, open bool) (string, error) {
+	fmt.Fprintf(r.io.Stderr, "Sign in to %s on this page (it opens in your browser):\n  %s\n", p.Title, p.URL)
+	fmt.Fprintf(r.io.Stderr, "When the browser shows an address starting with %s (a page that does not load),\n"+
+		"copy that whole address, paste it here and press Enter:\n", p.RedirectURI)
+	if open {
+		if err := oauth.SystemOpener(nil)(ctx, p.URL); err != nil {
+			fmt.Fprintf(r.io.Stderr, "(Could not open the browser: %v. Open the page above yourself.)\n", err)
+		}
+	}
+	if r.io.Stdin == nil {
+		return "", usageError("paste the address the browser ends on into standard input")
+	}
+	line, err := bufio.NewReader(r.io.Stdin).ReadString('\n')
+	line = strings.TrimSpace(line)
+	if line == "" {
+		if err != nil && err != io.EOF {
+			return "", fmt.Errorf("read the address: %w", err)
+		}
+		return "", usageError("no address was pasted; nothing was changed")
+	}
+	return line, nil
 }
 
 // appPassword reads an app password from the environment or the first line
@@ -167,8 +279,9 @@ func parseID(s string) (int64, error) {
 func (r *runner) accountsUpdate(ctx context.Context, args []string) error {
 	fs := r.leaf("socialomm accounts update ID [--data-dir DIR]",
 		"Reconnects an account through the network's sign-in page (Bluesky: with a new app password from\n"+
-			"$"+AppPasswordEnv+" or standard input). You must sign in as the same profile; signing in as\n"+
-			"another one changes nothing and exits non-zero.")
+			"$"+AppPasswordEnv+" or standard input; Facebook Pages, Instagram and Threads: paste the address\n"+
+			"the browser ends on into standard input, as for connect). You must sign in as the same profile\n"+
+			"(Facebook: someone who manages the same Page); otherwise nothing changes and it exits non-zero.")
 	pos, err := parseInterspersed(fs, args, 1)
 	if err != nil {
 		return err
@@ -188,6 +301,9 @@ func (r *runner) accountsUpdate(ctx context.Context, args []string) error {
 			return err
 		}
 	}
+	// Facebook Pages, Instagram and Threads: the engine opens the sign-in
+	// page; the person pastes the address it ends on.
+	in.Paste = func(ctx context.Context, p *core.PasteSignIn) (string, error) { return r.askPaste(ctx, p, false) }
 	a, err := e.Update(ctx, id, in)
 	if err != nil {
 		return err

@@ -29,6 +29,10 @@ type SignIn struct {
 	// AppPassword signs in to networks that use app passwords instead of a
 	// browser (Bluesky).
 	AppPassword string
+	// Paste asks the person for the address the browser ended on, for the
+	// networks that cannot send the sign-in back to SocialOmm (Facebook
+	// Pages, Instagram, Threads): Update opens p.URL, then calls it.
+	Paste func(ctx context.Context, p *PasteSignIn) (string, error)
 }
 
 func (s SignIn) say(msg string) {
@@ -44,9 +48,16 @@ var ErrOtherProfile = errors.New("signed in as a different profile")
 // OtherProfileError names both profiles.
 type OtherProfileError struct {
 	Want, Got string
+	// Page: Want is a Facebook Page, which Got (a person) does not manage.
+	Page bool
 }
 
 func (e *OtherProfileError) Error() string {
+	if e.Page {
+		return fmt.Sprintf("you signed in to Facebook as %s, who does not manage the Page %s. Nothing was changed. "+
+			"Log out of Facebook in your browser, then choose Update again and sign in as someone who manages %s, "+
+			"and tick it when Facebook asks which Pages to share.", e.Got, e.Want, e.Want)
+	}
 	return fmt.Sprintf("you signed in as %s, but this account is %s. Nothing was changed. "+
 		"Sign out of %s on the network's page in your browser, then choose Update again and sign in as %s.", e.Got, e.Want, e.Got, e.Want)
 }
@@ -94,6 +105,9 @@ func (e *Engine) Update(ctx context.Context, id int64, in SignIn) (account.Accou
 	case bluesky.NetworkName:
 		return e.updateBluesky(ctx, a, in)
 	default:
+		if info, ok := KeyedNetwork(a.Network); ok {
+			return e.updateKeyed(ctx, a, info, in)
+		}
 		return a, fmt.Errorf("SocialOmm cannot reconnect %s accounts in this version", a.Network)
 	}
 	result, err := e.mastodonSignIn(ctx, a.Instance, &a, in)
@@ -126,6 +140,12 @@ func (e *Engine) afterReconnect(ctx context.Context, a account.Account) {
 	}
 }
 
+// The activity log's words for a sign-in; signedInAt finds the last one.
+const (
+	msgConnected   = "Connected"
+	msgReconnected = "Reconnected"
+)
+
 // storeSignIn keeps a fresh sign-in: tokens to the keyring first, then the
 // account row, connected with a renewed expiry.
 func (e *Engine) storeSignIn(ctx context.Context, a account.Account, p network.Profile, creds network.Credentials) (account.Account, error) {
@@ -135,7 +155,7 @@ func (e *Engine) storeSignIn(ctx context.Context, a account.Account, p network.P
 	now := e.clock.Now()
 	before := a
 	a.Handle, a.DisplayName, a.AvatarURL, a.ProfileURL = p.Handle, p.DisplayName, p.AvatarURL, p.ProfileURL
-	a.ExpiresAt = e.connectionExpiry(ctx, now, creds)
+	a.ExpiresAt = e.expiryFor(ctx, now, a.Network, creds)
 	a.TokenExpiresAt = nil
 	if !creds.Expiry.IsZero() {
 		t := creds.Expiry.UTC().Truncate(time.Second)
@@ -143,9 +163,9 @@ func (e *Engine) storeSignIn(ctx context.Context, a account.Account, p network.P
 	}
 	a.State, a.Reason, a.LastError = e.liveState(ctx, now, a.ExpiresAt), account.ReasonNone, ""
 	a.LastCheckedAt, a.LastGoodCheckAt = &now, &now
-	message := "Connected"
+	message := msgConnected
 	if before.ID != 0 {
-		message = "Reconnected"
+		message = msgReconnected
 	}
 	saved, err := e.transition(ctx, before, a, message)
 	if err == nil && before.ID != 0 && before.State == saved.State && before.Reason == saved.Reason {

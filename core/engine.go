@@ -47,6 +47,7 @@ type Engine struct {
 	adapters map[string]network.Adapter
 	mastodon *mastodon.Adapter
 	bluesky  *bluesky.Adapter
+	keyed    *keyedNetworks
 	posts    *schedule.Scheduler
 	notify   *notify.Service
 
@@ -94,6 +95,10 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 	if opts.HTTPClient == nil {
 		opts.HTTPClient = &http.Client{Timeout: 30 * time.Second}
 	}
+	endpoints, err := parseTestEndpoints(os.Getenv(TestEndpointsEnv))
+	if err != nil {
+		return nil, err
+	}
 	st, err := store.Open(ctx, opts.DataDir, store.Options{Now: opts.Clock.Now})
 	if err != nil {
 		return nil, err
@@ -114,6 +119,7 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 	e.adapters[mastodon.NetworkName] = e.mastodon
 	e.bluesky = bluesky.New(opts.HTTPClient, bluesky.WithClock(opts.Clock))
 	e.adapters[bluesky.NetworkName] = e.bluesky
+	e.openKeyedNetworks(opts.HTTPClient, endpoints)
 	e.posts = e.newScheduler()
 	e.notify = notify.New(st, e.settings, notify.Options{Clock: opts.Clock, Logger: opts.Logger.With("part", "notify"), IconDir: opts.DataDir})
 	return e, nil

@@ -84,6 +84,16 @@ func (e *Engine) connectionExpiry(ctx context.Context, now time.Time, c network.
 	return &end
 }
 
+// expiryFor is when a new connection of a network ends: never for networks
+// whose connections have no end (Facebook Pages: the lifespan does not
+// apply), else connectionExpiry.
+func (e *Engine) expiryFor(ctx context.Context, now time.Time, networkName string, c network.Credentials) *time.Time {
+	if neverExpires(networkName) {
+		return nil
+	}
+	return e.connectionExpiry(ctx, now, c)
+}
+
 // liveState is the state of a connection whose token works: connected, or
 // expiring inside the warning window.
 func (e *Engine) liveState(ctx context.Context, now time.Time, expiresAt *time.Time) account.State {
@@ -171,7 +181,13 @@ func (e *Engine) Check(ctx context.Context, id int64) (account.Account, error) {
 		return e.transition(ctx, before, a, "")
 	}
 	var profile network.Profile
-	if c, ok := ad.(checker); ok {
+	if r, ok := ad.(network.Refresher); ok && !isChecker(ad) {
+		// Networks whose tokens renew: an access token that ended (or is
+		// about to, or an Instagram/Threads token a day old) is renewed
+		// first, so an expired access token is never taken for a lost
+		// connection.
+		profile, err = e.checkRefreshing(ctx, &a, ad, r)
+	} else if c, ok := ad.(checker); ok {
 		lock := e.accountLock(a.ID)
 		lock.Lock()
 		var next network.Credentials
@@ -247,6 +263,9 @@ func (e *Engine) Remove(ctx context.Context, id int64) (RemoveReport, error) {
 		switch {
 		case err == nil:
 			report.Revoked = true
+		case errors.Is(err, network.ErrRevokeUnsupported) && isKeyed(a.Network):
+			// The adapter says where on the network the person removes the app.
+			report.RevokeNote = Explain(err)
 		case errors.Is(err, network.ErrRevokeUnsupported):
 			report.RevokeNote = hostOf(a) + " offers no way for apps to give up their access; to be sure, remove SocialOmm in the profile's settings under authorised apps."
 		default:

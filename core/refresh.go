@@ -9,6 +9,10 @@ import (
 	"github.com/socialomm/desktop/core/account"
 	"github.com/socialomm/desktop/core/network"
 	"github.com/socialomm/desktop/core/network/bluesky"
+	"github.com/socialomm/desktop/core/network/instagram"
+	"github.com/socialomm/desktop/core/network/linkedin"
+	"github.com/socialomm/desktop/core/network/threads"
+	"github.com/socialomm/desktop/core/network/x"
 )
 
 // checker is implemented by networks whose check renews the session
@@ -53,13 +57,18 @@ func (e *Engine) keepRotated(ctx context.Context, a *account.Account, next netwo
 		t := next.Expiry.UTC().Truncate(time.Second)
 		a.TokenExpiresAt = &t
 	}
-	if !next.ConnectionExpiry.IsZero() {
+	if !next.ConnectionExpiry.IsZero() && !neverExpires(a.Network) {
 		end := next.ConnectionExpiry.UTC().Truncate(time.Second)
-		// A refresh may move the network's end later, but never past the
-		// lifespan the person's sign-in started (unless the lifespan is off).
-		if e.settings.Int(ctx, "lifespan.days") == 0 || a.ExpiresAt == nil || end.Before(*a.ExpiresAt) {
-			a.ExpiresAt = &end
+		// A refresh may move the network's end later (Instagram and Threads
+		// give 60 more days), but never past the lifespan counted from the
+		// person's sign-in (unless the lifespan is off).
+		if days := e.settings.Int(ctx, "lifespan.days"); days > 0 {
+			limit := e.signedInAt(ctx, *a).Add(time.Duration(days) * 24 * time.Hour).UTC().Truncate(time.Second)
+			if end.After(limit) {
+				end = limit
+			}
 		}
+		a.ExpiresAt = &end
 	}
 	saved, err := e.store.SaveAccount(ctx, *a)
 	if err == nil {
@@ -81,11 +90,120 @@ func (e *Engine) freshCredentials(ctx context.Context, a account.Account) (netwo
 	}
 	ad := e.adapters[a.Network]
 	r, canRefresh := ad.(network.Refresher)
-	ahead, knows := ad.(refreshAheader)
-	if !canRefresh || !knows || !ahead.NeedsRefresh(creds) {
+	if !canRefresh || !e.needsRefresh(ad, creds) {
 		return creds, nil
 	}
-	return e.refreshLocked(ctx, &a, r, creds)
+	next, err := e.refreshLocked(ctx, &a, r, creds)
+	if err != nil && isKeyed(a.Network) && (network.ReasonOf(err) != account.ReasonNone || e.clock.Now().Before(creds.Expiry)) {
+		// The current token still works, or the network refused the
+		// renewal: publishing with it goes ahead, or gets the network's own
+		// refusal in its words (which disconnects the account with its
+		// reason), rather than an error about reading credentials.
+		e.logger.Warn("refresh ahead of expiry failed", "account", a.ID, "network", a.Network, "err", err)
+		return creds, nil
+	}
+	return next, err
+}
+
+// refreshAhead is how long before its end an access token is renewed, for
+// networks that do not say themselves (X's last 2 hours).
+const refreshAhead = 5 * time.Minute
+
+// needsRefresh says whether creds should be renewed before use: as the
+// adapter says where it knows (Bluesky), else when the access token ends
+// within refreshAhead and the network can renew it.
+func (e *Engine) needsRefresh(ad network.Adapter, creds network.Credentials) bool {
+	if ahead, ok := ad.(refreshAheader); ok {
+		return ahead.NeedsRefresh(creds)
+	}
+	if creds.Expiry.IsZero() || (ad.Name() == linkedin.NetworkName && !linkedin.CanRefresh(creds)) {
+		return false
+	}
+	return !e.clock.Now().Add(refreshAhead).Before(creds.Expiry)
+}
+
+// refreshDueAtCheck says whether a check renews creds first: Instagram and
+// Threads long-lived tokens once they are a day old (each renewal gives 60
+// days from then), others as needsRefresh.
+func (e *Engine) refreshDueAtCheck(ad network.Adapter, creds network.Credentials) bool {
+	switch ad.Name() {
+	case instagram.NetworkName:
+		return instagram.RefreshDue(creds, e.clock.Now())
+	case threads.NetworkName:
+		return threads.RefreshDue(creds, e.clock.Now())
+	}
+	return e.needsRefresh(ad, creds)
+}
+
+func isChecker(ad network.Adapter) bool {
+	_, ok := ad.(checker)
+	return ok
+}
+
+// checkRefreshing checks an account of a network whose tokens renew
+// (without a Check of its own): it renews the token first when due, then
+// verifies; a token the network refuses as ended or invalid is renewed
+// once and verified again before the connection counts as lost. Rotated
+// tokens are stored before they are used. One refresh per account at a
+// time.
+func (e *Engine) checkRefreshing(ctx context.Context, a *account.Account, ad network.Adapter, r network.Refresher) (network.Profile, error) {
+	lock := e.accountLock(a.ID)
+	lock.Lock()
+	defer lock.Unlock()
+	// Read again under the lock: a publish may have rotated them meanwhile.
+	creds, err := e.credentials(ctx, *a)
+	if err != nil {
+		return network.Profile{}, &network.TransientError{Message: "the keyring did not answer: " + err.Error(), Err: err}
+	}
+	if e.refreshDueAtCheck(ad, creds) {
+		next, err := r.Refresh(ctx, *a, creds)
+		if kerr := e.keepRotated(ctx, a, next); kerr != nil {
+			return network.Profile{}, kerr
+		}
+		if err != nil {
+			return network.Profile{}, err
+		}
+		creds = next
+	}
+	p, err := ad.Verify(ctx, *a, creds)
+	reason := network.ReasonOf(err)
+	if (reason != account.ReasonExpired && reason != account.ReasonInvalid) || creds.RefreshToken == "" {
+		return p, err
+	}
+	next, rerr := r.Refresh(ctx, *a, creds)
+	if kerr := e.keepRotated(ctx, a, next); kerr != nil {
+		return network.Profile{}, kerr
+	}
+	switch {
+	case rerr == nil:
+		return ad.Verify(ctx, *a, next)
+	case network.ReasonOf(rerr) != account.ReasonNone && a.Network == x.NetworkName &&
+		reason == account.ReasonInvalid && e.clock.Now().Before(creds.Expiry):
+		// X answers a bare 401 "Unauthorized" whatever happened. An access
+		// token refused before its end together with a refresh token
+		// refused too means the whole grant was ended at X.
+		return network.Profile{}, &network.LostAccessError{Reason: account.ReasonRevoked,
+			Message: "X refused SocialOmm's access before it ran out, and its renewal too: SocialOmm was removed in X's settings " +
+				"(Security and account access → Apps and sessions → Connected apps), or the account is gone"}
+	}
+	// The renewal's own answer says more than the first refusal; a renewal
+	// that could not be asked leaves the connection as it was.
+	return network.Profile{}, rerr
+}
+
+// signedInAt is when the account's current sign-in happened, as the
+// activity log records it, else when the account was first stored.
+func (e *Engine) signedInAt(ctx context.Context, a account.Account) time.Time {
+	var at int64
+	err := e.store.DB().QueryRowContext(ctx, `SELECT COALESCE(MAX(at), 0) FROM activity WHERE account_id = ? AND message IN (?, ?)`,
+		a.ID, msgConnected, msgReconnected).Scan(&at)
+	switch {
+	case err == nil && at > 0:
+		return time.Unix(at, 0).UTC()
+	case !a.CreatedAt.IsZero():
+		return a.CreatedAt
+	}
+	return e.clock.Now()
 }
 
 func (e *Engine) refreshLocked(ctx context.Context, a *account.Account, r network.Refresher, creds network.Credentials) (network.Credentials, error) {
@@ -109,7 +227,13 @@ type publishingAdapter struct {
 func (p publishingAdapter) Publish(ctx context.Context, a account.Account, creds network.Credentials, text, key string) (network.Published, error) {
 	out, err := p.Adapter.Publish(ctx, a, creds, text, key)
 	r, ok := p.Adapter.(network.Refresher)
-	if !ok || !errors.Is(err, bluesky.ErrAccessExpired) {
+	// A refused token is no post: refreshing and sending once more cannot
+	// post twice. Bluesky says when its access token ended; the keyed
+	// networks with a refresh token answer a plain 401.
+	reason := network.ReasonOf(err)
+	ended := errors.Is(err, bluesky.ErrAccessExpired) ||
+		(isKeyed(a.Network) && creds.RefreshToken != "" && (reason == account.ReasonExpired || reason == account.ReasonInvalid))
+	if !ok || !ended {
 		return out, err
 	}
 	lock := p.e.accountLock(a.ID)

@@ -84,9 +84,14 @@ type accountsScreen struct {
 	// onConnect starts connecting a profile of a network; onUpdate,
 	// onCheck and onRemove are the row menu's actions.
 	onConnect func(network string)
-	onUpdate  func(a account.Account)
-	onCheck   func(a account.Account)
-	onRemove  func(a account.Account)
+	// onSetup opens Settings on a network's section (its app keys);
+	// needsSetup says which networks have no app keys yet (nil: all can
+	// connect). Both serve the Connect menu.
+	onSetup    func(network string)
+	needsSetup func(ctx context.Context) map[string]bool
+	onUpdate   func(a account.Account)
+	onCheck    func(a account.Account)
+	onRemove   func(a account.Account)
 	// onRedraw is told each time the countdowns redraw (benchmarks count).
 	onRedraw func()
 	// onShown is told the accounts on screen after each load.
@@ -213,20 +218,49 @@ func (s *accountsScreen) emptyState() fyne.CanvasObject {
 	return container.NewCenter(container.NewGridWrap(fyne.NewSize(480, column.MinSize().Height), column))
 }
 
-// showConnectMenu lists the networks that can be connected.
+// connectNetworks are the networks the Connect menu offers, in order.
+var connectNetworks = []string{"mastodon", "bluesky", "x", "linkedin", "facebook", "instagram", "threads"}
+
+// showConnectMenu lists every network. One that needs the person's own app
+// keys and has none yet says "needs setup" and opens its Settings section;
+// which ones do is read off the UI goroutine (the keyring answers for the
+// secrets) just before the menu opens.
 func (s *accountsScreen) showConnectMenu() {
+	if s.needsSetup == nil {
+		s.popConnectMenu(nil)
+		return
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		missing := s.needsSetup(ctx)
+		fyne.Do(func() { s.popConnectMenu(missing) })
+	}()
+}
+
+// connectMenu is the Connect menu; missing names the networks whose app
+// keys are not in Settings yet.
+func (s *accountsScreen) connectMenu(missing map[string]bool) *fyne.Menu {
 	var items []*fyne.MenuItem
-	for _, n := range []string{"mastodon", "bluesky"} {
-		item := fyne.NewMenuItem(networkTitle(n)+"…", func() { s.onConnect(n) })
+	for _, n := range connectNetworks {
+		var item *fyne.MenuItem
+		if missing[n] {
+			item = fyne.NewMenuItem(networkTitle(n)+" — needs setup", func() {
+				if s.onSetup != nil {
+					s.onSetup(n)
+				}
+			})
+		} else {
+			item = fyne.NewMenuItem(networkTitle(n)+"…", func() { s.onConnect(n) })
+		}
 		item.Icon = networkIcon(n)
 		items = append(items, item)
 	}
-	for _, n := range []string{"x", "linkedin", "facebook", "instagram", "threads"} {
-		item := fyne.NewMenuItem(networkTitle(n)+" (coming soon)", nil)
-		item.Disabled = true
-		items = append(items, item)
-	}
-	menu := fyne.NewMenu("", items...)
+	return fyne.NewMenu("", items...)
+}
+
+func (s *accountsScreen) popConnectMenu(missing map[string]bool) {
+	menu := s.connectMenu(missing)
 	c := fyne.CurrentApp().Driver().CanvasForObject(s.connectButton)
 	if c == nil {
 		return

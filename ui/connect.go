@@ -10,12 +10,14 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/socialomm/desktop/core"
 	"github.com/socialomm/desktop/core/account"
 	"github.com/socialomm/desktop/core/network/bluesky"
 	"github.com/socialomm/desktop/core/network/mastodon"
+	"github.com/socialomm/desktop/core/network/oauthnet"
 	"github.com/socialomm/desktop/core/oauth"
 )
 
@@ -23,12 +25,29 @@ import (
 func (s *shell) wireAccountActions() {
 	a := s.accounts
 	a.onConnect = func(network string) {
-		switch network {
-		case "bluesky":
+		info, keyed := core.KeyedNetwork(network)
+		switch {
+		case network == "bluesky":
 			s.askBlueskySignIn(nil)
+		case keyed && info.Loopback:
+			s.runSignIn("Connecting to "+info.Title, func(ctx context.Context, in core.SignIn) (account.Account, error) {
+				return s.engine.ConnectOAuth(ctx, network, in)
+			}, "connected")
+		case keyed:
+			s.pasteSignIn(info, nil)
 		default:
 			s.askMastodonServer(network)
 		}
+	}
+	a.onSetup = s.showNetworkSetup
+	a.needsSetup = func(ctx context.Context) map[string]bool {
+		missing := map[string]bool{}
+		for _, n := range core.KeyedNetworks() {
+			if s.engine.NetworkKeysProblem(ctx, n.Name) != nil {
+				missing[n.Name] = true
+			}
+		}
+		return missing
 	}
 	a.onUpdate = s.update
 	a.onCheck = s.check
@@ -129,6 +148,10 @@ func (s *shell) update(a account.Account) {
 		s.askBlueskySignIn(&a)
 		return
 	}
+	if info, ok := core.KeyedNetwork(a.Network); ok && !info.Loopback {
+		s.pasteSignIn(info, &a)
+		return
+	}
 	s.runSignIn("Updating "+a.Handle, func(ctx context.Context, in core.SignIn) (account.Account, error) {
 		return s.engine.Update(ctx, a.ID, in)
 	}, "reconnected")
@@ -165,7 +188,7 @@ func (s *shell) runSignIn(title string, run func(context.Context, core.SignIn) (
 			case cancelled && errors.Is(err, oauth.ErrCancelled):
 				// The person pressed Cancel: nothing to add.
 			default:
-				showProblem("Could not connect", core.Explain(err), w)
+				s.showConnectProblem(err)
 			}
 		})
 	}()
@@ -251,5 +274,223 @@ func showProblem(title, msg string, w fyne.Window) {
 	text.Wrapping = fyne.TextWrapWord
 	d := dialog.NewCustom(title, "OK", text, w)
 	d.Resize(fyne.NewSize(460, 200))
+	d.Show()
+}
+
+// showNetworkSetup opens Settings on a network's section, where its app
+// keys go.
+func (s *shell) showNetworkSetup(network string) {
+	s.showSettings()
+	if w, ok := s.others["Settings"]; ok {
+		showNetworkSection(w.Content(), network)
+	}
+}
+
+// showConnectProblem shows why connecting failed; missing app keys get a
+// button to their Settings section.
+func (s *shell) showConnectProblem(err error) {
+	w := s.accounts.window
+	var nk *core.NeedsKeysError
+	if !errors.As(err, &nk) {
+		showProblem("Could not connect", core.Explain(err), w)
+		return
+	}
+	text := widget.NewLabel(core.Explain(err))
+	text.Wrapping = fyne.TextWrapWord
+	d := dialog.NewCustomConfirm(nk.Network.Title+" needs setup", "Open Settings", "Close", text, func(ok bool) {
+		if ok {
+			s.showNetworkSetup(nk.Network.Name)
+		}
+	}, w)
+	d.Resize(fyne.NewSize(480, 240))
+	d.Show()
+}
+
+// pasteSignIn connects (or, with existing, updates) a Facebook Page,
+// Instagram or Threads profile. Meta sends the sign-in only to an https
+// address, not back to SocialOmm: the network's page opens in the browser,
+// and the person copies the address the browser ends on into the dialog.
+func (s *shell) pasteSignIn(info core.NetworkInfo, existing *account.Account) {
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		var p *core.PasteSignIn
+		var err, openErr error
+		if existing != nil {
+			p, err = s.engine.StartPasteUpdate(ctx, existing.ID)
+		} else {
+			p, err = s.engine.StartPaste(ctx, info.Name)
+		}
+		if err == nil {
+			openErr = oauth.SystemOpener(s.logger)(ctx, p.URL)
+		}
+		fyne.Do(func() {
+			if err != nil {
+				s.showConnectProblem(err)
+				return
+			}
+			s.showPasteDialog(info, p, existing, openErr)
+		})
+	}()
+}
+
+// pasteSteps is what the paste dialog asks the person to do.
+func pasteSteps(redirectURI string) string {
+	return "1. Sign in on the page that opened in your browser.\n" +
+		"2. When the browser shows an address starting with " + redirectURI +
+		" (a page that does not load), copy that whole address here."
+}
+
+func (s *shell) showPasteDialog(info core.NetworkInfo, p *core.PasteSignIn, existing *account.Account, openErr error) {
+	w := s.accounts.window
+	title := "Connect " + info.Title
+	if existing != nil {
+		title = "Update " + existing.Handle
+	}
+	steps := widget.NewLabel(pasteSteps(p.RedirectURI))
+	steps.Wrapping = fyne.TextWrapWord
+	address := widget.NewEntry()
+	address.SetPlaceHolder(p.RedirectURI + "?code=…")
+	status := widget.NewLabel("")
+	status.Wrapping = fyne.TextWrapWord
+	if openErr != nil {
+		status.SetText("Your browser could not be opened (" + openErr.Error() + "). Copy the sign-in link below and open it in your browser.")
+	}
+	copyLink := widget.NewButtonWithIcon("Copy the sign-in link", theme.ContentCopyIcon(), func() {
+		fyne.CurrentApp().Clipboard().SetContent(p.URL)
+		status.SetText("The sign-in link was copied: open it in your browser if no page opened.")
+	})
+	copyLink.Importance = widget.LowImportance
+	parts := []fyne.CanvasObject{steps, address, container.NewHBox(copyLink)}
+	if info.Note != "" {
+		note := widget.NewLabel(info.Note)
+		note.Wrapping = fyne.TextWrapWord
+		note.Importance = widget.WarningImportance
+		parts = append(parts, note)
+	}
+	parts = append(parts, status)
+
+	d := dialog.NewCustomWithoutButtons(title, container.NewVBox(parts...), w)
+	cont := widget.NewButton("Continue", nil)
+	cont.Importance = widget.HighImportance
+	cont.Disable()
+	cancel := widget.NewButton("Cancel", d.Hide)
+	address.OnChanged = func(v string) {
+		if strings.TrimSpace(v) == "" {
+			cont.Disable()
+		} else {
+			cont.Enable()
+		}
+	}
+	finish := func() {
+		pasted := address.Text
+		cont.Disable()
+		address.Disable()
+		status.SetText("Finishing the connection with " + info.Title + "…")
+		go func() {
+			ctx, stop := context.WithTimeout(context.Background(), time.Minute)
+			defer stop()
+			res, err := s.engine.FinishPaste(ctx, p, pasted)
+			fyne.Do(func() {
+				switch {
+				case errors.Is(err, oauthnet.ErrNotAnAddress), errors.Is(err, oauthnet.ErrStateMismatch), errors.Is(err, oauth.ErrNoCode):
+					// Nothing was used up: the person may paste again.
+					status.SetText(core.Explain(err))
+					address.Enable()
+					cont.Enable()
+				case err != nil:
+					d.Hide()
+					s.showConnectProblem(err)
+				case len(res.Pages) > 0:
+					d.Hide()
+					s.choosePage(p, res)
+				default:
+					d.Hide()
+					done := "connected"
+					if existing != nil {
+						done = "reconnected"
+					}
+					a := res.Account
+					dialog.ShowInformation("Profile "+done, fmt.Sprintf("%s is %s. %s", a.Handle, done, stateSentence(a, s.engine.Now())), w)
+				}
+			})
+		}()
+	}
+	cont.OnTapped = finish
+	address.OnSubmitted = func(v string) {
+		if strings.TrimSpace(v) != "" && !cont.Disabled() {
+			finish()
+		}
+	}
+	d.SetButtons([]fyne.CanvasObject{cancel, cont})
+	d.Resize(fyne.NewSize(580, 1)) // as tall as its content
+	d.Show()
+	w.Canvas().Focus(address)
+}
+
+// pageLabel is a Page as the chooser lists it.
+func pageLabel(p core.FacebookPage) string {
+	if p.Category != "" {
+		return p.Name + " (" + p.Category + ")"
+	}
+	return p.Name
+}
+
+// choosePage asks which of the person's Facebook Pages to connect.
+func (s *shell) choosePage(p *core.PasteSignIn, res core.PasteResult) {
+	w := s.accounts.window
+	var options, cannot []string
+	byLabel := map[string]core.FacebookPage{}
+	for _, pg := range res.Pages {
+		if !pg.CanPost {
+			cannot = append(cannot, pg.Name)
+			continue
+		}
+		options = append(options, pageLabel(pg))
+		byLabel[pageLabel(pg)] = pg
+	}
+	if len(options) == 0 {
+		showProblem("No Page to post on", "You signed in to Facebook as "+res.User+", whose role on "+strings.Join(cannot, ", ")+
+			" does not allow posting. Ask a Page admin for content access, then connect again.", w)
+		return
+	}
+	intro := widget.NewLabel("You signed in as " + res.User + ". Choose the Page SocialOmm posts to; each Page becomes its own profile in Accounts.")
+	intro.Wrapping = fyne.TextWrapWord
+	radio := widget.NewRadioGroup(options, nil)
+	radio.Required = true
+	radio.SetSelected(options[0])
+	parts := []fyne.CanvasObject{intro, radio}
+	if len(cannot) > 0 {
+		note := widget.NewLabel("Not listed, since your role there does not allow posting: " + strings.Join(cannot, ", ") + ".")
+		note.Wrapping = fyne.TextWrapWord
+		note.Importance = widget.LowImportance
+		parts = append(parts, note)
+	}
+	status := widget.NewLabel("")
+	status.Wrapping = fyne.TextWrapWord
+	parts = append(parts, status)
+	d := dialog.NewCustomWithoutButtons("Choose a Facebook Page", container.NewVBox(parts...), w)
+	connect := widget.NewButton("Connect Page", nil)
+	connect.Importance = widget.HighImportance
+	connect.OnTapped = func() {
+		page := byLabel[radio.Selected]
+		connect.Disable()
+		status.SetText("Connecting " + page.Name + "…")
+		go func() {
+			ctx, stop := context.WithTimeout(context.Background(), time.Minute)
+			defer stop()
+			a, err := s.engine.ConnectFacebookPage(ctx, p, page.ID)
+			fyne.Do(func() {
+				d.Hide()
+				if err != nil {
+					showProblem("Could not connect "+page.Name, core.Explain(err), w)
+					return
+				}
+				dialog.ShowInformation("Page connected", fmt.Sprintf("%s is connected. %s", a.Handle, stateSentence(a, s.engine.Now())), w)
+			})
+		}()
+	}
+	d.SetButtons([]fyne.CanvasObject{widget.NewButton("Cancel", d.Hide), connect})
+	d.Resize(fyne.NewSize(520, 1)) // as tall as its content
 	d.Show()
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -26,6 +27,12 @@ type settingsScreen struct {
 	fields  map[string]*widget.Entry
 	status  *widget.Label
 	save    *widget.Button
+	// tabs holds Connections, Email (when given) and Networks.
+	tabs     *container.AppTabs
+	networks *networksTab
+	// loaded is closed once the connection settings are on screen.
+	loaded     chan struct{}
+	loadedOnce sync.Once
 }
 
 var generalKeys = []struct{ key, label string }{
@@ -36,9 +43,9 @@ var generalKeys = []struct{ key, label string }{
 }
 
 // newSettingsScreen builds the Settings window: the connection settings,
-// and the email section when one is given.
+// the email section when one is given, and the networks' app keys.
 func newSettingsScreen(w fyne.Window, backend settingsBackend, email fyne.CanvasObject) *settingsScreen {
-	s := &settingsScreen{window: w, backend: backend, fields: map[string]*widget.Entry{}}
+	s := &settingsScreen{window: w, backend: backend, fields: map[string]*widget.Entry{}, loaded: make(chan struct{})}
 	form := widget.NewForm()
 	for _, k := range generalKeys {
 		def, _ := settings.Lookup(k.key)
@@ -60,9 +67,29 @@ func newSettingsScreen(w fyne.Window, backend settingsBackend, email fyne.Canvas
 	if email != nil {
 		tabs = append(tabs, container.NewTabItem("Email", email))
 	}
-	s.content = container.NewAppTabs(tabs...)
+	s.networks = newNetworksTab(w, backend)
+	tabs = append(tabs, container.NewTabItem("Networks", s.networks))
+	s.tabs = container.NewAppTabs(tabs...)
+	s.content = s.tabs
 	s.load()
 	return s
+}
+
+// showNetworkSection selects Networks and the network's section in a Settings
+// window's content.
+func showNetworkSection(content fyne.CanvasObject, network string) bool {
+	tabs, ok := content.(*container.AppTabs)
+	if !ok {
+		return false
+	}
+	for _, item := range tabs.Items {
+		if n, ok := item.Content.(*networksTab); ok {
+			tabs.Select(item)
+			n.show(network)
+			return true
+		}
+	}
+	return false
 }
 
 func (s *settingsScreen) load() {
@@ -75,12 +102,15 @@ func (s *settingsScreen) load() {
 			v, _ := s.backend.Get(ctx, key)
 			values[key] = v
 		}
+		showNetworks := s.networks.fetch(ctx)
 		fyne.Do(func() {
+			showNetworks()
 			for key, v := range values {
 				s.fields[key].SetText(v)
 			}
 			s.status.SetText("")
 			s.save.Disable()
+			s.loadedOnce.Do(func() { close(s.loaded) })
 		})
 	}()
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -47,7 +48,30 @@ var defs = []Def{
 	{Key: "email.to", Default: "", Help: "Where notification emails go (comma-separated addresses).", Normalize: addressList(20)},
 	{Key: "schedule.grace_minutes", Default: "60", Help: "How late a post missed while SocialOmm was closed may still go out (minutes).", Normalize: intRange(0, 10080)},
 	{Key: "schedule.release_held", Default: "auto", Help: "After an Update, held posts go out automatically (auto) or wait for you (ask).", Normalize: oneOf("auto", "ask")},
+
+	// The networks that need the person's own app keys. Client ids are
+	// plain settings; secrets live in the keyring like smtp.password. The
+	// Meta networks send the browser to an https address the person
+	// registers (oauthnet.PasteRedirectURI unless they chose their own).
+	{Key: "x.client_id", Help: "Your X app's OAuth 2.0 Client ID (developer.x.com).", Normalize: clientID},
+	{Key: "x.client_secret", Help: "Your X app's OAuth 2.0 Client Secret, only for a Web App type app (kept in the keyring).", Secret: secret.ClientSecret, Normalize: trimmed},
+	{Key: "linkedin.client_id", Help: "Your LinkedIn app's Client ID (linkedin.com/developers).", Normalize: clientID},
+	{Key: "linkedin.client_secret", Help: "Your LinkedIn app's Primary Client Secret (kept in the keyring).", Secret: secret.ClientSecret, Normalize: trimmed},
+	{Key: "facebook.app_id", Help: "Your Meta app's App ID, for Facebook Pages (developers.facebook.com).", Normalize: clientID},
+	{Key: "facebook.app_secret", Help: "Your Meta app's App Secret (kept in the keyring).", Secret: secret.ClientSecret, Normalize: trimmed},
+	{Key: "facebook.redirect_uri", Default: PasteRedirectURI, Help: "The https redirect URI registered in your Meta app's Facebook Login settings.", Normalize: httpsURI},
+	{Key: "instagram.app_id", Help: "Your Meta app's Instagram app ID (Instagram API with Instagram Login).", Normalize: clientID},
+	{Key: "instagram.app_secret", Help: "Your Meta app's Instagram app secret (kept in the keyring).", Secret: secret.ClientSecret, Normalize: trimmed},
+	{Key: "instagram.redirect_uri", Default: PasteRedirectURI, Help: "The https redirect URI registered in your app's Instagram business login settings.", Normalize: httpsURI},
+	{Key: "threads.app_id", Help: "Your Meta app's Threads app ID.", Normalize: clientID},
+	{Key: "threads.app_secret", Help: "Your Meta app's Threads app secret (kept in the keyring).", Secret: secret.ClientSecret, Normalize: trimmed},
+	{Key: "threads.redirect_uri", Default: PasteRedirectURI, Help: "The https redirect URI registered in your app's Threads settings.", Normalize: httpsURI},
 }
+
+// PasteRedirectURI is the default redirect URI of the Meta networks; the
+// same value as oauthnet.PasteRedirectURI (a test keeps them equal), kept
+// here so settings depends on no network package.
+const PasteRedirectURI = "https://localhost/socialomm/callback"
 
 // All lists every setting, sorted by key.
 func All() []Def {
@@ -215,6 +239,35 @@ func dayList(v string) (string, error) {
 		out[i] = strconv.Itoa(n)
 	}
 	return strings.Join(out, ","), nil
+}
+
+// clientID accepts an app's client id as the developer portals show it:
+// one word of visible ASCII, copied with or without surrounding spaces.
+func clientID(v string) (string, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return "", errors.New("must not be empty: copy the id from the network's developer portal")
+	}
+	if len(v) > 256 {
+		return "", errors.New("is too long for a client id")
+	}
+	for _, r := range v {
+		if r <= ' ' || r > '~' {
+			return "", errors.New("must be one word without spaces, as the developer portal shows it")
+		}
+	}
+	return v, nil
+}
+
+// httpsURI accepts an absolute https address without a fragment, as Meta
+// requires of redirect URIs.
+func httpsURI(v string) (string, error) {
+	v = strings.TrimSpace(v)
+	u, err := url.Parse(v)
+	if err != nil || u.Scheme != "https" || u.Host == "" || u.Fragment != "" || u.User != nil {
+		return "", fmt.Errorf("must be an https address such as %s, exactly as registered with the network", PasteRedirectURI)
+	}
+	return v, nil
 }
 
 func hostName(v string) (string, error) {

@@ -106,3 +106,59 @@ func TestSecretSettingRefusedWithoutKeyring(t *testing.T) {
 		t.Fatal("the secret appears in the error")
 	}
 }
+
+func TestNetworkKeys(t *testing.T) {
+	s := newService(t)
+	ctx := context.Background()
+	cases := []struct {
+		key, in, want, errWords string
+	}{
+		{"x.client_id", "  cHJpdmF0ZS1jbGllbnQ6MQ \n", "cHJpdmF0ZS1jbGllbnQ6MQ", ""},
+		{"x.client_id", "   ", "", "must not be empty"},
+		{"linkedin.client_id", "86 abc", "", "one word"},
+		{"facebook.app_id", "1234567890123456", "1234567890123456", ""},
+		{"facebook.redirect_uri", " https://example.org/socialomm ", "https://example.org/socialomm", ""},
+		{"instagram.redirect_uri", "http://127.0.0.1:8080/callback", "", "https address"},
+		{"threads.redirect_uri", "https://example.org/cb#frag", "", "https address"},
+	}
+	for _, c := range cases {
+		err := s.Set(ctx, c.key, c.in)
+		if c.errWords != "" {
+			if err == nil || !strings.Contains(err.Error(), c.errWords) {
+				t.Errorf("Set(%s, %q) err = %v, want words %q", c.key, c.in, err, c.errWords)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("Set(%s, %q): %v", c.key, c.in, err)
+			continue
+		}
+		if got, _ := s.Get(ctx, c.key); got != c.want {
+			t.Errorf("Get(%s) = %q, want %q", c.key, got, c.want)
+		}
+	}
+	for _, n := range []string{"facebook", "instagram", "threads"} {
+		if got, _ := s.Get(ctx, n+".redirect_uri"); n != "facebook" && got != PasteRedirectURI {
+			t.Errorf("%s.redirect_uri defaults to %q", n, got)
+		}
+	}
+	// Every network's secret goes to the keyring only, as smtp.password does.
+	for _, key := range []string{"x.client_secret", "linkedin.client_secret", "facebook.app_secret", "instagram.app_secret", "threads.app_secret"} {
+		d, ok := Lookup(key)
+		if !ok || d.Secret != secret.ClientSecret {
+			t.Fatalf("%s is not a keyring secret: %+v", key, d)
+		}
+		if err := s.Set(ctx, key, " s3cr3t-value "); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := s.Get(ctx, key); got != SecretMask {
+			t.Errorf("Get(%s) shows %q", key, got)
+		}
+		if got, _ := s.Secret(ctx, key); got != "s3cr3t-value" {
+			t.Errorf("Secret(%s) = %q", key, got)
+		}
+		if _, set, _ := s.Store.Setting(ctx, key); set {
+			t.Errorf("%s reached SQLite", key)
+		}
+	}
+}
