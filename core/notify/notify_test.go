@@ -577,7 +577,7 @@ func TestSendTest(t *testing.T) {
 	}
 	cfg := mails[0].cfg
 	if cfg.Host != "smtp.example.org" || cfg.Port != 587 || cfg.Security != "starttls" || cfg.Username != "ana" ||
-		cfg.Password != smtpPassword || cfg.From != `"SocialOmm" <alerts@example.org>` || fmt.Sprint(cfg.To) != "[<ana@example.org>]" {
+		cfg.Password != smtpPassword || cfg.From != `SocialOmm <alerts@example.org>` || fmt.Sprint(cfg.To) != "[<ana@example.org>]" {
 		t.Fatalf("config = %#v / to %v from %q", cfg, cfg.To, cfg.From)
 	}
 

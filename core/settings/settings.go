@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/socialomm/desktop/core/secret"
 	"github.com/socialomm/desktop/core/store"
@@ -293,8 +294,21 @@ func addressList(max int) func(string) (string, error) {
 		}
 		out := make([]string, len(list))
 		for i, a := range list {
-			out[i] = a.String()
+			out[i] = readableAddress(a)
 		}
 		return strings.Join(out, ", "), nil
 	}
+}
+
+// readableAddress writes an address the way people type it: "ana@example.com"
+// or "Ana B <ana@example.com>", quoting the name only where the mail format
+// needs it (a comma, a quote, other specials).
+func readableAddress(a *mail.Address) string {
+	if a.Name == "" {
+		return a.Address
+	}
+	if strings.ContainsAny(a.Name, "()<>[]:;@\\,.\"") || !utf8.ValidString(a.Name) {
+		return a.String()
+	}
+	return a.Name + " <" + a.Address + ">"
 }
