@@ -215,7 +215,7 @@ func TestResolveHandleOffline(t *testing.T) {
 func TestResolveDID(t *testing.T) {
 	docs := map[string]func(w http.ResponseWriter){
 		"/did:plc:aaaaaaaaaaaaaaaaaaaaaaaa": func(w http.ResponseWriter) { http.Error(w, "DID not registered", 404) },
-		"/did:plc:bbbbbbbbbbbbbbbbbbbbbbbb": func(w http.ResponseWriter) { http.Error(w, "DID not available", 410) },
+		"/did:plc:bbbbbbbbbbbbbbbbbbbbbbbb": func(w http.ResponseWriter) { http.Error(w, "DID not available", http.StatusGone) },
 		"/did:plc:cccccccccccccccccccccccc": func(w http.ResponseWriter) {
 			writeJSON(w, 200, map[string]any{"id": "did:plc:cccccccccccccccccccccccc", "service": []any{}})
 		},

@@ -79,13 +79,6 @@ func (e *RejectedError) Error() string {
 	return fmt.Sprintf("Bluesky refused the request: %s (HTTP %d)", words, e.Status)
 }
 
-// xrpcError is the body of every XRPC error answer:
-// {"error":"ExpiredToken","message":"Token has expired"}.
-type xrpcError struct {
-	Error   string `json:"error"`
-	Message string `json:"message"`
-}
-
 // The error names and words the reference PDS (@atproto/pds 0.5.35,
 // @atproto/xrpc-server) answers with; see Classify.
 const (
