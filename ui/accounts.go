@@ -77,6 +77,12 @@ type accountsScreen struct {
 	timerMu sync.Mutex
 	timer   *time.Timer
 
+	// reloading is set while a reload runs; reloadAgain when changes came
+	// in meanwhile.
+	reloadMu    sync.Mutex
+	reloading   bool
+	reloadAgain bool
+
 	// avatars caches loaded pictures by URL (nil: failed, use the
 	// placeholder); UI goroutine only.
 	avatars map[string]fyne.Resource
@@ -320,14 +326,45 @@ func (s *accountsScreen) start() {
 }
 
 // reload reads the accounts off the UI goroutine and shows them.
+//
+// Changes come in bursts (the startup sweep saves every account it checks),
+// so reloads are coalesced: one runs at a time, changes meanwhile ask for one
+// more, and reloads start at least minReloadGap apart.
 func (s *accountsScreen) reload() {
-	go func() {
+	s.reloadMu.Lock()
+	defer s.reloadMu.Unlock()
+	if s.reloading {
+		s.reloadAgain = true
+		return
+	}
+	s.reloading = true
+	go s.reloadLoop()
+}
+
+// minReloadGap spaces reloads during a burst of changes.
+const minReloadGap = 500 * time.Millisecond
+
+func (s *accountsScreen) reloadLoop() {
+	for {
+		started := time.Now()
 		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-		defer cancel()
 		list, err := s.backend.Accounts(ctx)
 		keyringErr := s.backend.KeyringProblem(ctx)
+		cancel()
 		fyne.Do(func() { s.show(list, err, keyringErr) })
-	}()
+
+		s.reloadMu.Lock()
+		if !s.reloadAgain {
+			s.reloading = false
+			s.reloadMu.Unlock()
+			return
+		}
+		s.reloadAgain = false
+		s.reloadMu.Unlock()
+		if wait := minReloadGap - time.Since(started); wait > 0 {
+			<-time.After(wait)
+		}
+	}
 }
 
 // show puts freshly loaded accounts on screen; UI goroutine only.

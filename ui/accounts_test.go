@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -291,5 +292,43 @@ func BenchmarkSearch5000(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		s.search.SetText(queries[i%len(queries)])
+	}
+}
+
+// countingBackend counts loads and blocks each until released.
+type countingBackend struct {
+	fakeBackend
+	loads   chan struct{}
+	release chan struct{}
+}
+
+func (c *countingBackend) Accounts(ctx context.Context) ([]account.Account, error) {
+	c.loads <- struct{}{}
+	<-c.release
+	return c.accounts, nil
+}
+
+func TestReloadsAreCoalescedDuringABurst(t *testing.T) {
+	a := test.NewTempApp(t)
+	b := &countingBackend{fakeBackend: fakeBackend{now: testNow}, loads: make(chan struct{}, 100), release: make(chan struct{})}
+	s := newAccountsScreen(a, b, navigation{})
+	s.reload()
+	<-b.loads // the first load is running
+	for i := 0; i < 50; i++ {
+		s.reload() // a burst of changes meanwhile
+	}
+	b.release <- struct{}{}
+	<-b.loads // exactly one more load for the whole burst
+	b.release <- struct{}{}
+	// The loop ends with no further load: a new reload starts a new loop.
+	s.reloadMu.Lock()
+	for s.reloading {
+		s.reloadMu.Unlock()
+		runtime.Gosched()
+		s.reloadMu.Lock()
+	}
+	s.reloadMu.Unlock()
+	if extra := len(b.loads); extra != 0 {
+		t.Fatalf("%d extra loads after a burst of 50 changes", extra)
 	}
 }
