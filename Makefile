@@ -3,6 +3,7 @@ GO      ?= go
 BIN     := socialomm
 PKGS     = $$($(GO) list ./... | grep -v /e2e)
 FYNE    := $(GO) run fyne.io/tools/cmd/fyne@v1.7.4
+STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 .PHONY: run build test unit integration lint run-deps test-deps package bench clean
 
@@ -27,6 +28,7 @@ test: test-deps lint unit integration
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: the files above need formatting"; exit 1; }
 	$(GO) vet ./...
+	$(STATICCHECK) ./...
 
 unit:
 	$(GO) test -race -count=1 $(PKGS)
@@ -34,13 +36,16 @@ unit:
 integration:
 	bash scripts/test-integration.sh
 
-# A Linux package with a .desktop entry, from FyneApp.toml.
+# A Linux package with a .desktop entry, from FyneApp.toml. fyne package
+# bumps the build number in FyneApp.toml; the version lives in git instead,
+# so the file is put back as it was.
 package: run-deps
-	$(FYNE) package --target linux --release
+	cp FyneApp.toml .FyneApp.toml.keep
+	$(FYNE) package --target linux --release; status=$$?; mv .FyneApp.toml.keep FyneApp.toml; exit $$status
 	@ls -1 *.tar.xz
 
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+	bash scripts/bench.sh
 
 clean:
 	rm -f $(BIN) *.tar.xz

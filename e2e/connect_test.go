@@ -67,8 +67,12 @@ func (c *cliApp) signIn(t *testing.T, email string, args ...string) (*testbed.Pr
 	p := c.start(t, b, args...)
 	authorize := b.WaitOpened(t, time.Minute)
 	b.SignInGoToSocial(t, authorize, email, password)
-	if text := b.Text(t); p.WaitExit(t, time.Minute) == 0 && !strings.Contains(text, "SocialOmm is connected") {
-		t.Fatalf("the browser tab ended on %q", text)
+	// Read the tab only once the command is done: until then the page may
+	// still be on its way.
+	if p.WaitExit(t, time.Minute) == 0 {
+		if text := b.Text(t); !strings.Contains(text, "SocialOmm is connected") {
+			t.Fatalf("the browser tab ended on %q", text)
+		}
 	}
 	return p, authorize
 }

@@ -277,8 +277,17 @@ func TestNetworksConnectXCheckRevokeAndScreens(t *testing.T) {
 		// Settings → Networks with keys saved: LinkedIn is ready, its
 		// secret shown only as kept in the keyring.
 		d.Click(t, netConnectX, netConnectY) // close the menu
-		d.Click(t, netSettingsX, netSettingsY)
-		win := d.WaitWindow(t, regexp.QuoteMeta("SocialOmm — Settings"), 30*time.Second)
+		// A click that lands while the menu's overlay is still up only
+		// closes it: click Settings until its window is there.
+		settings := regexp.QuoteMeta("SocialOmm — Settings")
+		poll(t, "the Settings window", 30*time.Second, func() (bool, string) {
+			if len(d.FindWindows(t, settings)) > 0 {
+				return true, ""
+			}
+			d.Click(t, netSettingsX, netSettingsY)
+			return false, "no Settings window yet"
+		})
+		win := d.WaitWindow(t, settings, 30*time.Second)
 		d.Click(t, netNetworksTabX, netTabY)
 		d.Click(t, netSideX, netSideLinkedInY)
 		shot := netWindowShot(t, d, win, "networks-settings-linkedin-ready", "LinkedIn's section, ready", func(img image.Image) bool {

@@ -176,10 +176,13 @@ var (
 
 // Defaults for Options.
 const (
-	DefaultGrace          = time.Hour
-	DefaultPoll           = time.Second
-	DefaultConcurrency    = 4
-	DefaultBatch          = 16
+	DefaultGrace       = time.Hour
+	DefaultPoll        = time.Second
+	DefaultConcurrency = 4
+	// DefaultBatch claims no more than can be in flight: every claimed
+	// target is marked publishing, and after a crash each of those must be
+	// looked for before it may be sent again.
+	DefaultBatch          = DefaultConcurrency
 	DefaultMaxAttempts    = 6
 	DefaultBackoff        = 30 * time.Second
 	DefaultMaxBackoff     = 30 * time.Minute
