@@ -28,10 +28,9 @@ const (
 func (e *Engine) healthLoop(ctx context.Context) {
 	last := e.clock.Now()
 	started := time.Now()
-	n := e.sweep(ctx, true)
+	n, wait := e.sweep(ctx, true)
 	e.logger.Info("health sweep done", "accounts", n, "took", time.Since(started).Round(time.Millisecond))
 	for {
-		wait := e.untilNextTimeEvent(ctx)
 		if wait > healthTick || wait <= 0 {
 			wait = healthTick
 		}
@@ -46,7 +45,7 @@ func (e *Engine) healthLoop(ctx context.Context) {
 		// was suspended or the clock was changed. Check everything again.
 		jumped := now.Sub(last) > wait+2*time.Minute || now.Before(last)
 		last = now
-		e.sweep(ctx, jumped)
+		_, wait = e.sweep(ctx, jumped)
 	}
 }
 
@@ -59,14 +58,9 @@ func (e *Engine) NudgeHealth() {
 	}
 }
 
-// untilNextTimeEvent is how long until an account crosses into its warning
-// window or reaches its expiry.
-func (e *Engine) untilNextTimeEvent(ctx context.Context) time.Duration {
-	list, err := e.store.Accounts(ctx)
-	if err != nil {
-		return healthTick
-	}
-	now := e.clock.Now()
+// untilNextTimeEvent is how long until one of the accounts crosses into its
+// warning window or reaches its expiry; zero when none will.
+func (e *Engine) untilNextTimeEvent(ctx context.Context, list []account.Account, now time.Time) time.Duration {
 	window := time.Duration(e.settings.Int(ctx, "expiring.days")) * 24 * time.Hour
 	best := time.Duration(0)
 	consider := func(at time.Time) {
@@ -86,18 +80,20 @@ func (e *Engine) untilNextTimeEvent(ctx context.Context) time.Duration {
 
 // sweep applies time-based transitions to every account and checks those
 // whose turn has come (all of them when force is set). It returns how many
-// it checked.
-func (e *Engine) sweep(ctx context.Context, force bool) int {
+// it checked, and how long until the next time-based transition, read from
+// the same list so each pass queries the accounts once.
+func (e *Engine) sweep(ctx context.Context, force bool) (int, time.Duration) {
 	list, err := e.store.Accounts(ctx)
 	if err != nil {
 		e.logger.Warn("health: list accounts", "err", err)
-		return 0
+		return 0, 0
 	}
 	now := e.clock.Now()
 	interval := time.Duration(e.settings.Int(ctx, "check.interval_hours")) * time.Hour
 	var due []account.Account
-	for _, a := range list {
+	for i, a := range list {
 		a = e.settleByTime(ctx, a, now)
+		list[i] = a
 		if a.State == account.Disconnected {
 			continue // nothing to learn until the person reconnects
 		}
@@ -106,7 +102,7 @@ func (e *Engine) sweep(ctx context.Context, force bool) int {
 		}
 	}
 	e.checkAll(ctx, due)
-	return len(due)
+	return len(due), e.untilNextTimeEvent(ctx, list, now)
 }
 
 // settleByTime moves an account into expiring or expired when its time has

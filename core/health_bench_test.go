@@ -149,7 +149,7 @@ func benchSweep(b *testing.B, n int, latency time.Duration) {
 	for range b.N {
 		srv.reset()
 		began := time.Now()
-		checked := e.sweep(ctx, true)
+		checked, _ := e.sweep(ctx, true)
 		wall += time.Since(began)
 		if checked != n {
 			b.Fatalf("swept %d accounts, want %d", checked, n)
