@@ -224,6 +224,10 @@ type publishingAdapter struct {
 	e *Engine
 }
 
+// Unwrap gives the network's own adapter, for what the wrapper does not
+// change (listing recent posts to find one of unknown outcome).
+func (p publishingAdapter) Unwrap() network.Adapter { return p.Adapter }
+
 func (p publishingAdapter) Publish(ctx context.Context, a account.Account, creds network.Credentials, text, key string) (network.Published, error) {
 	out, err := p.Adapter.Publish(ctx, a, creds, text, key)
 	r, ok := p.Adapter.(network.Refresher)

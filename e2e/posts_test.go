@@ -303,6 +303,11 @@ func TestCrashDuringABurstNeverPostsTwice(t *testing.T) {
 			if got > 1 {
 				t.Errorf("%q is unconfirmed and on the server %d times", p.Text, got)
 			}
+			// GoToSocial lists recent posts, so an interrupted post is looked
+			// for; unconfirmed is only for one it could not see.
+			if strings.Contains(p.Targets[0].Error, "offers no list") {
+				t.Errorf("%q went to unconfirmed without being looked for: %s", p.Text, p.Targets[0].Error)
+			}
 		}
 	}
 	t.Logf("%d published, %d unconfirmed after 4 SIGKILLs", n-unconfirmed, unconfirmed)

@@ -35,6 +35,23 @@ type RecentLister interface {
 
 var _ RecentLister = (*mastodon.Adapter)(nil)
 
+// ListerOf finds the RecentLister in ad, looking through adapters that wrap
+// another one (they say so with Unwrap), so a wrapper that adds behaviour to
+// Publish does not hide the network's list of recent posts.
+func ListerOf(ad network.Adapter) (RecentLister, bool) {
+	for ad != nil {
+		if l, ok := ad.(RecentLister); ok {
+			return l, true
+		}
+		w, ok := ad.(interface{ Unwrap() network.Adapter })
+		if !ok {
+			return nil, false
+		}
+		ad = w.Unwrap()
+	}
+	return nil, false
+}
+
 func (p *NetworkPublisher) open(ctx context.Context, accountID int64) (account.Account, network.Credentials, network.Adapter, error) {
 	a, err := p.Account(ctx, accountID)
 	if err != nil {
@@ -74,7 +91,7 @@ func (p *NetworkPublisher) FindPublished(ctx context.Context, accountID int64, t
 	if err != nil {
 		return nil, err
 	}
-	lister, ok := ad.(RecentLister)
+	lister, ok := ListerOf(ad)
 	if !ok {
 		return nil, fmt.Errorf("%w: %s offers no list of recent posts", ErrCannotLook, a.Network)
 	}

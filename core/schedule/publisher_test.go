@@ -120,8 +120,21 @@ func TestNetworkPublisher(t *testing.T) {
 	if _, err := pub(plain, nil).FindPublished(ctx, 7, "hi", t0); !errors.Is(err, ErrCannotLook) {
 		t.Fatalf("adapter without a list: %v", err)
 	}
-	got, err := pub(listing, nil).FindPublished(ctx, 7, "hi", t0)
-	if err != nil || len(got) != 1 || got[0].RemoteID != "r5" {
-		t.Fatalf("FindPublished = %+v, %v", got, err)
+	for name, ad := range map[string]network.Adapter{
+		"listing adapter":            listing,
+		"listing adapter in wrapper": wrapper{wrapper{listing}},
+	} {
+		got, err := pub(ad, nil).FindPublished(ctx, 7, "hi", t0)
+		if err != nil || len(got) != 1 || got[0].RemoteID != "r5" {
+			t.Fatalf("%s: FindPublished = %+v, %v", name, got, err)
+		}
+	}
+	if _, err := pub(wrapper{plain}, nil).FindPublished(ctx, 7, "hi", t0); !errors.Is(err, ErrCannotLook) {
+		t.Fatalf("wrapped adapter without a list: %v", err)
 	}
 }
+
+// wrapper adds nothing to the adapter it wraps but says it wraps one.
+type wrapper struct{ network.Adapter }
+
+func (w wrapper) Unwrap() network.Adapter { return w.Adapter }
