@@ -53,9 +53,11 @@ type Engine struct {
 
 	healthNudge chan struct{}
 
-	mu           sync.Mutex
-	listeners    []func()
-	refreshLocks map[int64]*sync.Mutex
+	mu        sync.Mutex
+	listeners []func()
+	// saveListeners hear of every account save, also ones no view shows.
+	saveListeners []func()
+	refreshLocks  map[int64]*sync.Mutex
 }
 
 // DataDirEnv overrides the data folder.
@@ -174,6 +176,16 @@ func (e *Engine) OnChange(fn func()) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.listeners = append(e.listeners, fn)
+}
+
+// saved tells saveListeners an account was stored.
+func (e *Engine) saved() {
+	e.mu.Lock()
+	fns := append([]func(){}, e.saveListeners...)
+	e.mu.Unlock()
+	for _, fn := range fns {
+		fn()
+	}
 }
 
 func (e *Engine) changed() {

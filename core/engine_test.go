@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -303,5 +304,44 @@ func TestNetworkTroubleNeverNotifiesLostAccessDoesOnce(t *testing.T) {
 	connect(t, e, "ana", network.Credentials{AccessToken: "new"})
 	if got := outboxKinds(t, e); got[len(got)-1] != "reconnected/desktop" {
 		t.Fatalf("no reconnected notice: %v", got)
+	}
+}
+
+// Views hear of a check only when it moved something they show: the
+// startup sweep saves every account, and a reload of thousands of rows per
+// unchanged account was most of the app's work during it.
+func TestChecksTellViewsOnlyOfVisibleChanges(t *testing.T) {
+	e, clk, fake := newTestEngine(t)
+	ctx := context.Background()
+	a := connect(t, e, "ana", network.Credentials{AccessToken: "tok"})
+	fake.verifyErr = nil
+	e.Check(ctx, a.ID) // takes the profile's fresh name
+	var told atomic.Int32
+	e.OnChange(func() { told.Add(1) })
+	steps := []struct {
+		name      string
+		verifyErr error
+		wantTold  bool
+	}{
+		{"a good check that changes nothing", nil, false},
+		{"the network cannot be reached", &network.TransientError{Message: "fake.example did not answer"}, true},
+		{"still cannot be reached, same words", &network.TransientError{Message: "fake.example did not answer"}, false},
+		{"reached again", nil, true},
+		{"access lost", &network.LostAccessError{Reason: account.ReasonRevoked, Message: "revoked"}, true},
+	}
+	for _, s := range steps {
+		clk.Advance(time.Hour)
+		fake.verifyErr = s.verifyErr
+		before := told.Load()
+		if _, err := e.Check(ctx, a.ID); err != nil {
+			t.Fatalf("%s: %v", s.name, err)
+		}
+		if got := told.Load() > before; got != s.wantTold {
+			t.Errorf("%s: views told %v, want %v", s.name, got, s.wantTold)
+		}
+		saved, _ := e.Account(ctx, a.ID)
+		if !saved.LastCheckedAt.Equal(clk.Now()) {
+			t.Errorf("%s: last check %v not stored", s.name, saved.LastCheckedAt)
+		}
 	}
 }

@@ -21,17 +21,21 @@ func (c *countingNetwork) Verify(ctx context.Context, a account.Account, cr netw
 	return c.fakeNetwork.Verify(ctx, a, cr)
 }
 
-// waitFor blocks until cond holds, woken by engine changes; it fails the
+// waitFor blocks until cond holds, woken by engine changes and account saves; it fails the
 // test after a generous real-time bound (nothing here depends on it).
 func waitFor(t *testing.T, e *Engine, what string, cond func() bool) {
 	t.Helper()
 	changed := make(chan struct{}, 1)
-	e.OnChange(func() {
+	wake := func() {
 		select {
 		case changed <- struct{}{}:
 		default:
 		}
-	})
+	}
+	e.OnChange(wake)
+	e.mu.Lock()
+	e.saveListeners = append(e.saveListeners, wake)
+	e.mu.Unlock()
 	deadline := time.After(10 * time.Second)
 	for !cond() {
 		select {
@@ -126,4 +130,47 @@ func TestChecksThatCouldNotReachTheNetworkBackOff(t *testing.T) {
 			t.Errorf("%s: %v, want %v", c.name, got, want)
 		}
 	}
+}
+
+// slowNetwork's first Verify takes three minutes of the fake clock, as a
+// sweep of thousands of accounts does.
+type slowNetwork struct {
+	countingNetwork
+	clk interface{ Advance(time.Duration) }
+}
+
+func (s *slowNetwork) Verify(ctx context.Context, a account.Account, cr network.Credentials) (network.Profile, error) {
+	if s.verifies.Load() == 0 {
+		s.clk.Advance(3 * time.Minute)
+	}
+	return s.countingNetwork.Verify(ctx, a, cr)
+}
+
+// A long sweep is not a suspend: the loop's next wake-up a minute later
+// checks nothing, where it once took the sweep's own duration for a clock
+// jump and checked every account again.
+func TestALongSweepIsNotTakenForAClockJump(t *testing.T) {
+	e, clk, _ := newTestEngine(t)
+	slow := &slowNetwork{clk: clk}
+	e.adapters["fake"] = slow
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	connect(t, e, "ana", network.Credentials{AccessToken: "tok"})
+
+	done := make(chan struct{})
+	go func() { e.healthLoop(ctx); close(done) }()
+	waitFor(t, e, "the startup sweep", func() bool { return slow.verifies.Load() == 1 })
+	for range 3 {
+		sleeping(t, clk)
+		clk.Advance(healthTick)
+	}
+	sleeping(t, clk)
+	if n := slow.verifies.Load(); n != 1 {
+		t.Errorf("%d checks after a three-minute sweep and three quiet minutes, want the startup one only", n)
+	}
+	// A real jump still checks everything.
+	clk.Advance(3 * time.Hour)
+	waitFor(t, e, "a check after a clock jump", func() bool { return slow.verifies.Load() == 2 })
+	cancel()
+	<-done
 }

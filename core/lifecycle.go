@@ -41,11 +41,16 @@ func (e *Engine) credentials(ctx context.Context, a account.Account) (network.Cr
 	if err != nil {
 		return network.Credentials{}, err
 	}
-	refresh, err := e.secrets.Get(ctx, secret.RefreshToken, key)
-	if err != nil && !errors.Is(err, secret.ErrNotFound) {
-		return network.Credentials{}, err
+	creds := network.Credentials{AccessToken: access}
+	// Only networks whose tokens renew have a refresh token; not asking for
+	// one elsewhere halves the keyring reads of a sweep (each read searches
+	// the whole collection, so it costs more as accounts grow).
+	if usesRefreshToken(e.adapters[a.Network]) {
+		creds.RefreshToken, err = e.secrets.Get(ctx, secret.RefreshToken, key)
+		if err != nil && !errors.Is(err, secret.ErrNotFound) {
+			return network.Credentials{}, err
+		}
 	}
-	creds := network.Credentials{AccessToken: access, RefreshToken: refresh}
 	if a.TokenExpiresAt != nil {
 		creds.Expiry = *a.TokenExpiresAt
 	}
@@ -133,8 +138,24 @@ func (e *Engine) transition(ctx context.Context, before, after account.Account, 
 			e.logger.Warn("activity log", "err", err)
 		}
 	}
-	e.changed()
+	e.saved()
+	if visiblyChanged(before, saved) {
+		e.changed()
+	}
 	return saved, nil
+}
+
+// visiblyChanged says whether anything a view shows of an account moved. A
+// check that only updated its timestamps is not news: during a sweep of
+// thousands of accounts, telling views anyway made each of them reload
+// every account for nothing.
+func visiblyChanged(before, after account.Account) bool {
+	same := func(x, y *time.Time) bool { return (x == nil) == (y == nil) && (x == nil || x.Equal(*y)) }
+	return before.State != after.State || before.Reason != after.Reason ||
+		before.LastError != after.LastError || !same(before.ExpiresAt, after.ExpiresAt) ||
+		before.Handle != after.Handle || before.DisplayName != after.DisplayName ||
+		before.AvatarURL != after.AvatarURL || before.ProfileURL != after.ProfileURL ||
+		before.Network != after.Network || before.Instance != after.Instance || before.ID != after.ID
 }
 
 func describeTransition(a account.Account, now time.Time) string {

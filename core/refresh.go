@@ -140,6 +140,13 @@ func isChecker(ad network.Adapter) bool {
 	return ok
 }
 
+// usesRefreshToken says whether a network's sign-in has a refresh token
+// (networks whose tokens renew, and Bluesky's sessions).
+func usesRefreshToken(ad network.Adapter) bool {
+	_, renews := ad.(network.Refresher)
+	return renews || isChecker(ad)
+}
+
 // checkRefreshing checks an account of a network whose tokens renew
 // (without a Check of its own): it renews the token first when due, then
 // verifies; a token the network refuses as ended or invalid is renewed
