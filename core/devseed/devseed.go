@@ -50,12 +50,20 @@ var networks = []struct {
 
 var reasons = []string{"expired", "password_changed", "revoked", "invalid", "scope_lost"}
 
+// targetStates are the outcomes of past posts. Publishing and retrying last
+// minutes, not months, so only the latest posts have them: a stop leaves at
+// most the scheduler's in-flight sends in publishing.
 var targetStates = []struct {
 	state  string
 	weight int
 }{
-	{"published", 60}, {"scheduled", 25}, {"failed", 4}, {"held", 4}, {"retrying", 3}, {"unconfirmed", 2}, {"publishing", 2},
+	{"published", 88}, {"failed", 4}, {"held", 4}, {"unconfirmed", 2},
 }
+
+const (
+	interruptedSends = 8
+	pendingRetries   = 16
+)
 
 var firstNames = []string{"Ana", "Bo", "Chen", "Dara", "Emil", "Fatou", "Goran", "Hana", "Ivo", "Jun", "Kemal", "Lea", "Mika", "Nia", "Omar", "Priya", "Quinn", "Rosa", "Sami", "Tove"}
 var brands = []string{"Bakery", "Studio", "Cycles", "Books", "Café", "Garden", "Records", "Clinic", "Yoga", "Roasters"}
@@ -150,8 +158,20 @@ func Seed(ctx context.Context, st *store.Store, opts Options) (Result, error) {
 			}
 			defer target.Close()
 			for i := 0; i < n; i++ {
-				// A year: most in the past, a quarter still to come.
+				// A year: most in the past, a quarter still to come. The
+				// first few are the ones a stop interrupted minutes ago:
+				// some on their way out, some waiting for a retry.
 				at := opts.Now.Add(time.Duration(rng.IntN(365*24*3600)-270*24*3600) * time.Second).Unix()
+				inFlight := ""
+				next := int64(0)
+				switch n := done + i; {
+				case n < interruptedSends:
+					at, inFlight = opts.Now.Add(-time.Duration(rng.IntN(300))*time.Second).Unix(), "publishing"
+					next = at
+				case n < interruptedSends+pendingRetries:
+					at, inFlight = opts.Now.Add(-time.Duration(rng.IntN(3600))*time.Second).Unix(), "retrying"
+					next = opts.Now.Add(time.Duration(60+rng.IntN(1800)) * time.Second).Unix()
+				}
 				var postID int64
 				text := fmt.Sprintf("Post %d: news from the %s, with a link https://example.org/%d", done+i, brands[rng.IntN(len(brands))], done+i)
 				if err := post.QueryRowContext(ctx, text, at, at, at).Scan(&postID); err != nil {
@@ -159,7 +179,10 @@ func Seed(ctx context.Context, st *store.Store, opts Options) (Result, error) {
 				}
 				res.Posts++
 				for k := 1 + rng.IntN(5); k > 0; k-- {
-					state := pickState(rng, at, opts.Now.Unix())
+					state, nextAt := pickState(rng, at, opts.Now.Unix()), at
+					if inFlight != "" {
+						state, nextAt, k = inFlight, next, 1
+					}
 					remote, msg, hold := "", "", ""
 					switch state {
 					case "published":
@@ -169,7 +192,7 @@ func Seed(ctx context.Context, st *store.Store, opts Options) (Result, error) {
 					case "held":
 						hold = "account"
 					}
-					r, err := target.ExecContext(ctx, postID, ids[rng.IntN(len(ids))], state, remote, msg, rng.IntN(3), at, at, at, hold)
+					r, err := target.ExecContext(ctx, postID, ids[rng.IntN(len(ids))], state, remote, msg, rng.IntN(3), at, nextAt, at, hold)
 					if err != nil {
 						return err
 					}
@@ -224,9 +247,6 @@ func pickState(rng *rand.Rand, at, now int64) string {
 	r := rng.IntN(total)
 	for _, s := range targetStates {
 		if r < s.weight {
-			if s.state == "scheduled" {
-				return "published"
-			}
 			return s.state
 		}
 		r -= s.weight

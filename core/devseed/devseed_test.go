@@ -43,8 +43,16 @@ func TestSeedWritesAMixedRealisticSet(t *testing.T) {
 	}
 	var kinds int
 	st.DB().QueryRow(`SELECT count(DISTINCT state) FROM post_targets`).Scan(&kinds)
-	if kinds < 6 {
+	if kinds < 7 {
 		t.Fatalf("only %d target states", kinds)
+	}
+	// Sends in flight and pending retries are minutes old, and few.
+	var inFlight, stale int
+	st.DB().QueryRow(`SELECT count(*) FROM post_targets WHERE state = 'publishing'`).Scan(&inFlight)
+	st.DB().QueryRow(`SELECT count(*) FROM post_targets WHERE state IN ('publishing', 'retrying') AND due_at < ?`,
+		now.Add(-time.Hour).Unix()).Scan(&stale)
+	if inFlight == 0 || inFlight > interruptedSends || stale != 0 {
+		t.Fatalf("%d targets publishing (want 1 to %d), %d publishing or retrying over an hour old", inFlight, interruptedSends, stale)
 	}
 	key := list[0].Network + " " + list[0].Instance + " " + list[0].RemoteID
 	if tok, err := secret.NewKeyring().Get(ctx, secret.AccessToken, key); err != nil || tok == "" {
