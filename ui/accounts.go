@@ -102,6 +102,8 @@ type accountsScreen struct {
 	onRedraw func()
 	// onShown is told the accounts on screen after each load.
 	onShown func(list []account.Account)
+	// onLoaded is told after each load is on screen, also one that failed.
+	onLoaded func()
 }
 
 func newAccountsScreen(a fyne.App, backend accountsBackend, nav navigation) *accountsScreen {
@@ -369,6 +371,9 @@ func (s *accountsScreen) reloadLoop() {
 
 // show puts freshly loaded accounts on screen; UI goroutine only.
 func (s *accountsScreen) show(list []account.Account, err, keyringErr error) {
+	if s.onLoaded != nil {
+		defer s.onLoaded()
+	}
 	if keyringErr != nil {
 		detail := strings.TrimPrefix(keyringErr.Error(), secret.ErrUnavailable.Error()+": ")
 		s.keyringText.SetText("SocialOmm cannot reach a keyring (" + detail + "), so it cannot keep sign-in tokens safe. " +

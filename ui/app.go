@@ -6,6 +6,7 @@ package ui
 import (
 	"context"
 	"log/slog"
+	"sync"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
@@ -30,19 +31,26 @@ func Run(ctx context.Context, engine *core.Engine, lock *instance.Lock, logger *
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
-	s := newShell(a, engine, logger)
+	// The engine starts once the window shows its first list: its startup
+	// sweep, recovery and notifications would otherwise compete with the
+	// first frame for the same cores. Quitting before that starts it with
+	// an ended context, so there is always one Run to wait for.
+	engineDone := make(chan error, 1)
+	var startOnce sync.Once
+	startEngine := func(ctx context.Context) {
+		startOnce.Do(func() { go func() { engineDone <- engine.Run(ctx) }() })
+	}
+	s := newShell(a, engine, logger, func() { startEngine(ctx) })
 	// A second start asks this one to come forward; listen before the window
 	// shows so a quick double-click never finds the lock without an answer.
 	lock.Serve(func() { fyne.Do(s.showAccounts) })
 	s.accounts.window.Show()
-
-	engineDone := make(chan error, 1)
-	go func() { engineDone <- engine.Run(ctx) }()
 	quit := make(chan struct{})
 	go func() {
 		select {
 		case <-quit:
 		case <-ctx.Done():
+			startEngine(ctx)
 			err := <-engineDone
 			if err != nil {
 				logger.Error("engine", "err", err)
@@ -54,6 +62,7 @@ func Run(ctx context.Context, engine *core.Engine, lock *instance.Lock, logger *
 	a.Run()
 	close(quit)
 	cancel()
+	startEngine(ctx)
 	return <-engineDone
 }
 
@@ -67,10 +76,13 @@ type shell struct {
 	others   map[string]fyne.Window
 }
 
-func newShell(a fyne.App, engine *core.Engine, logger *slog.Logger) *shell {
+// newShell builds the windows; firstLoad is called once the Accounts window
+// shows its first list (or why it could not).
+func newShell(a fyne.App, engine *core.Engine, logger *slog.Logger, firstLoad func()) *shell {
 	s := &shell{app: a, engine: engine, logger: logger, others: map[string]fyne.Window{}}
 	s.accounts = newAccountsScreen(a, engine, s.navigation())
 	s.accounts.window.SetMaster()
+	s.accounts.onLoaded = firstLoad
 	s.wireAccountActions()
 	s.accounts.onShown = func(list []account.Account) {
 		logger.Info("accounts window shows profiles", "count", len(list))
