@@ -41,39 +41,38 @@ func withdrawTx(ctx context.Context, tx *sql.Tx, accountID int64, now time.Time)
 const due = `((state = 'pending' AND next_attempt_at <= :now) OR (state = 'sending' AND claimed_at <= :stale))`
 
 // claim takes every row due at now, in one transaction, marking each
-// "sending" so that no other deliverer takes it. When a lost-connection
-// row of a channel is due, the channel's other lost-connection rows that
-// are only waiting out the batch window come along, to be merged into one
-// message.
+// "sending" so that no other deliverer takes it. When a batched row (a lost
+// connection, an expiry warning) of a channel is due, the rows of the same
+// channel and batch that are only waiting out the batch window come along,
+// to be merged into one message.
 func (s *Service) claim(ctx context.Context, now time.Time) ([]row, error) {
 	var out []row
 	args := []any{sql.Named("now", now.Unix()), sql.Named("stale", now.Add(-s.opts.ClaimLease).Unix())}
 	err := s.store.InTx(ctx, func(tx *sql.Tx) error {
 		out = nil
-		rows, err := tx.QueryContext(ctx, `SELECT DISTINCT channel FROM outbox WHERE batch = 'loss' AND `+due, args...)
+		rows, err := tx.QueryContext(ctx, `SELECT DISTINCT channel, batch FROM outbox WHERE batch != '' AND (`+due+`)`, args...)
 		if err != nil {
 			return err
 		}
-		var chans []string
-		for rows.Next() {
-			var ch string
-			if err := rows.Scan(&ch); err != nil {
+		where := due
+		claimArgs := append([]any{}, args...)
+		for i := 0; rows.Next(); i++ {
+			var ch, batch string
+			if err := rows.Scan(&ch, &batch); err != nil {
 				rows.Close()
 				return err
 			}
-			chans = append(chans, "'"+strings.ReplaceAll(ch, "'", "''")+"'")
+			c, b := fmt.Sprintf("ch%d", i), fmt.Sprintf("b%d", i)
+			where += fmt.Sprintf(` OR (state = 'pending' AND attempts = 0 AND channel = :%s AND batch = :%s)`, c, b)
+			claimArgs = append(claimArgs, sql.Named(c, ch), sql.Named(b, batch))
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		where := due
-		if len(chans) > 0 {
-			where += ` OR (state = 'pending' AND batch = 'loss' AND attempts = 0 AND channel IN (` + strings.Join(chans, ",") + `))`
-		}
 		rows, err = tx.QueryContext(ctx, `UPDATE outbox SET state = 'sending', claimed_at = :now, attempts = attempts + 1
 			WHERE `+where+`
-			RETURNING id, event_key, channel, batch, subject, body_text, body_html, event, attempts, created_at`, args...)
+			RETURNING id, event_key, channel, batch, subject, body_text, body_html, event, attempts, created_at`, claimArgs...)
 		if err != nil {
 			return err
 		}
@@ -94,18 +93,23 @@ func (s *Service) claim(ctx context.Context, now time.Time) ([]row, error) {
 	return out, err
 }
 
-// group makes the messages to send: per channel, the lost-connection rows
+// group makes the messages to send: per channel, the rows of each batch
 // become one message; every other row is its own.
 func group(rows []row) [][]row {
+	type batchOf struct {
+		channel Channel
+		batch   string
+	}
 	var out [][]row
-	loss := map[Channel]int{}
+	batched := map[batchOf]int{}
 	for _, r := range rows {
-		if r.batch == lossBatch && r.event != "" {
-			if i, ok := loss[r.channel]; ok {
+		if r.batch != "" && r.event != "" {
+			k := batchOf{r.channel, r.batch}
+			if i, ok := batched[k]; ok {
 				out[i] = append(out[i], r)
 				continue
 			}
-			loss[r.channel] = len(out)
+			batched[k] = len(out)
 		}
 		out = append(out, []row{r})
 	}
@@ -160,6 +164,9 @@ func (s *Service) message(g []row, now time.Time) Message {
 	}
 	if len(events) == 0 {
 		return g[0].msg
+	}
+	if g[0].batch == expiringBatch {
+		return s.renderer(now).renderExpiring(events, g[0].channel)
 	}
 	return s.renderer(now).renderLoss(events, g[0].channel)
 }

@@ -26,11 +26,13 @@
 // row being marked sent makes it go out again once its claim lease runs out
 // (one duplicate, carrying the same Message-ID), rather than be lost.
 //
-// Lost connections (Disconnected, Expired and their reminders) wait
-// Options.BatchWindow (60 s) before going out; all of one channel's lost
-// connections waiting then become one message listing them all, so a
-// password change that kills several profiles makes one desktop
-// notification and one email.
+// Lost connections (Disconnected, Expired and their reminders) and expiry
+// warnings wait Options.BatchWindow (60 s) before going out; all of one
+// channel's lost connections waiting then become one message listing them
+// all, and so do its expiry warnings, so a password change that kills
+// several profiles, or a hundred profiles connected in one sitting reaching
+// their warning day, makes one desktop notification (naming the first
+// few) and one email (naming them all).
 //
 // # How the engine uses it
 //

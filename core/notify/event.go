@@ -157,14 +157,22 @@ func (ev Event) validate() error {
 	return nil
 }
 
-// lossBatch is the batch of events that tell of a lost connection; those
-// of one channel within the batch window are merged into one message.
-const lossBatch = "loss"
+// Batches are the kinds of event that wait out the batch window, so that
+// those of one channel and batch become one message: lost connections
+// (a changed password takes several profiles at once), and expiry
+// warnings (an agency connects dozens of profiles in one sitting, so they
+// reach their warning days together).
+const (
+	lossBatch     = "loss"
+	expiringBatch = "expiring"
+)
 
 func (ev Event) batch() string {
 	switch ev.Kind {
 	case Disconnected, Expired:
 		return lossBatch
+	case Expiring:
+		return expiringBatch
 	}
 	return ""
 }

@@ -755,3 +755,66 @@ func TestStopMidSendKeepsTheRowUntried(t *testing.T) {
 		t.Fatalf("next start: %d sent, %v", n, err)
 	}
 }
+
+// TestExpiringTogetherMakeOneMessage: profiles connected in one sitting
+// reach their warning days together; an agency with hundreds gets one
+// desktop notification naming a few, and one email listing them all.
+func TestExpiringTogetherMakeOneMessage(t *testing.T) {
+	b := newBed(t)
+	d := 24 * time.Hour
+	const n = 40
+	for i := 0; i < n; i++ {
+		p := Profile{AccountID: int64(100 + i), Network: "mastodon", Handle: fmt.Sprintf("@shop%02d@example.social", i)}
+		// Later accounts end sooner: the message lists the soonest first.
+		ev := Event{Kind: Expiring, Profile: p, ExpiresAt: start.Add(14*d - time.Duration(i)*time.Hour), HeldPosts: i % 2}
+		if chans, err := b.svc.Warn(ctx, ev); err != nil || len(chans) != 2 {
+			t.Fatalf("Warn %d = %v, %v", i, chans, err)
+		}
+	}
+	if sent, _ := b.deliver(); sent != 0 {
+		t.Fatalf("%d sent inside the batch window", sent)
+	}
+	p := b.pending()
+	if len(p) != 2*n {
+		t.Fatalf("%d pending, want %d", len(p), 2*n)
+	}
+	contains(t, "why", p[0].Why, "so that other connections expiring at the same time go in the same message")
+
+	b.clock.Advance(time.Minute)
+	if sent, err := b.deliver(); sent != 2 || err != nil {
+		t.Fatalf("%d messages after the window (%v), want 1 desktop + 1 email", sent, err)
+	}
+	shown := b.desktop.list()[0]
+	if shown.Title != "40 profiles expire soon" {
+		t.Fatalf("desktop title = %q", shown.Title)
+	}
+	contains(t, "desktop body", shown.Text,
+		"• Mastodon @shop39@example.social: expires in 13 days, on Sun 21 Feb 2027, 23:00 CET; 1 scheduled post waiting",
+		"• and 35 more", "the filter Expiring soon lists them")
+	if lines := strings.Count(shown.Text, "\n"); lines != desktopShown+1 {
+		t.Fatalf("desktop body has %d lines, want %d profiles and the rest counted:\n%s", lines, desktopShown, shown.Text)
+	}
+	mail := b.mailer.list()[0].msg
+	if mail.Title != "40 profiles expire soon: Mastodon @shop39@example.social, Mastodon @shop38@example.social, Mastodon @shop37@example.social and 37 more" {
+		t.Fatalf("subject = %q", mail.Title)
+	}
+	for i := 0; i < n; i++ {
+		if c := strings.Count(mail.Text, fmt.Sprintf("- Mastodon @shop%02d@example.social: expires in", i)); c != 1 {
+			t.Errorf("shop%02d is listed %d times in the email", i, c)
+		}
+	}
+	contains(t, "email", mail.Text, "40 connections end soon:", "20 scheduled posts are waiting", "What to do:")
+	contains(t, "HTML", mail.HTML, "<li>Mastodon @shop00@example.social: expires in 14 days")
+	if len(b.pending()) != 0 {
+		t.Fatalf("pending after delivery: %+v", b.pending())
+	}
+
+	// A lone warning later reads as before.
+	b.clock.Advance(time.Hour)
+	b.svc.Warn(ctx, Event{Kind: Expiring, Profile: ana, ExpiresAt: b.clock.Now().Add(7 * d)})
+	b.clock.Advance(time.Minute)
+	b.deliver()
+	if got := b.desktop.list()[1].Title; got != "Mastodon @ana@example.social expires in 7 days" {
+		t.Fatalf("lone warning = %q", got)
+	}
+}

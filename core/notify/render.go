@@ -343,12 +343,11 @@ func (r renderer) renderLoss(events []Event, ch Channel) Message {
 	}
 
 	if ch == ChannelDesktop {
-		var b strings.Builder
-		for _, l := range lines {
-			fmt.Fprintf(&b, "• %s. %s %s\n", l.head, l.why, l.affects)
+		bullets := make([]string, len(lines))
+		for i, l := range lines {
+			bullets[i] = fmt.Sprintf("%s. %s %s", l.head, l.why, l.affects)
 		}
-		b.WriteString(todo)
-		return Message{Title: title, Text: b.String()}
+		return Message{Title: title, Text: desktopList(bullets, todo)}
 	}
 	var text, h strings.Builder
 	text.WriteString(what + "\n\n")
@@ -365,6 +364,89 @@ func (r renderer) renderLoss(events []Event, ch Channel) Message {
 		footer = reminderFooter
 	}
 	writeFooter(&text, &h, footer)
+	return Message{Title: subject, Text: text.String(), HTML: h.String()}
+}
+
+// desktopShown is how many profiles a merged desktop notification names; a
+// notification server shows a few lines, and the window has the rest.
+const desktopShown = 5
+
+// desktopList is a merged desktop notification's body: the first few
+// bullets, how many more there are, and what to do.
+func desktopList(bullets []string, todo string) string {
+	var b strings.Builder
+	for i, l := range bullets {
+		if i == desktopShown {
+			fmt.Fprintf(&b, "• and %d more\n", len(bullets)-desktopShown)
+			break
+		}
+		b.WriteString("• " + l + "\n")
+	}
+	b.WriteString(todo)
+	return b.String()
+}
+
+// renderExpiring merges the expiry warnings of one channel into one
+// message, soonest first. Several warnings about one account (two warning
+// days that both waited for the mail server) count once, the latest.
+func (r renderer) renderExpiring(events []Event, ch Channel) Message {
+	latest := map[int64]int{}
+	var list []Event
+	for _, ev := range events {
+		key := ev.Profile.AccountID
+		if i, ok := latest[key]; ok && key != 0 {
+			if !ev.At.Before(list[i].At) {
+				list[i] = ev
+			}
+			continue
+		}
+		latest[key] = len(list)
+		list = append(list, ev)
+	}
+	if len(list) == 1 {
+		return r.render(list[0], ch)
+	}
+	sort.SliceStable(list, func(i, j int) bool { return list[i].ExpiresAt.Before(list[j].ExpiresAt) })
+
+	title := plural(len(list), "profile expires", "profiles expire") + " soon"
+	var names, heads []string
+	held := 0
+	for _, ev := range list {
+		names = append(names, ev.Profile.Name())
+		head := fmt.Sprintf("%s: expires in %s, on %s", ev.Profile.Name(), timeLeft(ev.ExpiresAt.Sub(r.now)), r.when(ev.ExpiresAt))
+		if ev.HeldPosts > 0 {
+			head += "; " + plural(ev.HeldPosts, "scheduled post", "scheduled posts") + " waiting"
+		}
+		heads = append(heads, head)
+		held += ev.HeldPosts
+	}
+	shown, more := names, ""
+	if len(shown) > 3 {
+		shown, more = shown[:3], fmt.Sprintf(" and %d more", len(names)-3)
+	}
+	subject := title + ": " + strings.Join(shown, ", ") + more
+	why := "Every connection lasts a limited time: the network's own limit, capped by the connection lifespan in Settings."
+	affects := "Posts due after a connection ends are held until you renew it."
+	if held > 0 {
+		affects = plural(held, "scheduled post is", "scheduled posts are") + " waiting for these profiles. " + affects
+	}
+	todo := "Open SocialOmm → Accounts (the filter Expiring soon lists them), and on each choose ⋯ → Update before it ends to renew it."
+
+	if ch == ChannelDesktop {
+		return Message{Title: title, Text: desktopList(heads, todo)}
+	}
+	var text, h strings.Builder
+	what := plural(len(list), "connection ends", "connections end") + " soon:"
+	text.WriteString(what + "\n\n")
+	h.WriteString(htmlHead)
+	h.WriteString("<p>" + esc(what) + "</p>\n<ul>\n")
+	for _, head := range heads {
+		fmt.Fprintf(&text, "- %s\n", head)
+		fmt.Fprintf(&h, "<li>%s</li>\n", esc(head))
+	}
+	fmt.Fprintf(&text, "\nWhy: %s\nAffects: %s\nWhat to do: %s\n", why, affects, todo)
+	fmt.Fprintf(&h, "</ul>\n<p><b>Why:</b> %s<br>\n<b>Affects:</b> %s<br>\n<b>What to do:</b> %s</p>\n", esc(why), esc(affects), esc(todo))
+	writeFooter(&text, &h, "")
 	return Message{Title: subject, Text: text.String(), HTML: h.String()}
 }
 

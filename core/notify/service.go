@@ -266,7 +266,7 @@ func (s *Service) Enqueue(ctx context.Context, ev Event) ([]Channel, error) {
 		acct = ev.Profile.AccountID
 	}
 	next := now
-	if ev.batch() == lossBatch {
+	if ev.batch() != "" {
 		next = now.Add(s.opts.BatchWindow)
 	}
 	r := s.renderer(now)
@@ -434,6 +434,8 @@ func (s *Service) Pending(ctx context.Context) ([]Waiting, error) {
 			w.Why = "Being sent now."
 		case w.Attempts == 0 && batch == lossBatch && w.NextAttempt.After(now):
 			w.Why = "Held until " + r.near(w.NextAttempt, now) + " so that other connections lost at the same time go in the same message."
+		case w.Attempts == 0 && batch == expiringBatch && w.NextAttempt.After(now):
+			w.Why = "Held until " + r.near(w.NextAttempt, now) + " so that other connections expiring at the same time go in the same message."
 		case w.Attempts == 0:
 			w.Why = "Waiting to be sent."
 		default:
