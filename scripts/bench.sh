@@ -90,6 +90,10 @@ SECRETS=${SOCIALOMM_BENCH_SECRETS:-session}
 # How long the idle run waits for the app's startup sweep before measuring
 # anyway (and saying so), to keep the whole run near 10 minutes.
 SWEEP_WAIT=${SOCIALOMM_BENCH_SWEEP_WAIT:-300}
+# SOCIALOMM_BENCH_ONLY=first_frame stops after the first-frame runs (about
+# 2 minutes): for working on start-up. The app's SOCIALOMM_LOG passes
+# through, so =debug adds its own timings to artifacts/bench/app*.log.
+ONLY=${SOCIALOMM_BENCH_ONLY:-}
 began=$EPOCHREALTIME
 
 W=$(mktemp -d --tmpdir socialomm-bench.XXXXXX)
@@ -129,6 +133,8 @@ mkhome "$W/home"
 # shellcheck disable=SC2046
 export $(homeenv "$W/home")
 export LANG=en_US.UTF-8
+# The first-frame runs keep the caller's SOCIALOMM_LOG (see ONLY above).
+app_log=${SOCIALOMM_LOG:-}
 unset LC_ALL LC_MESSAGES LANGUAGE SOCIALOMM_LOG SOCIALOMM_KEYRING SOCIALOMM_DATA_DIR
 
 # Every line a process writes to stderr goes through this stamper: it is
@@ -352,7 +358,7 @@ for i in $(seq "$RUNS"); do
   fresh_data "$W/data-app$i"
   mkhome "$W/home-app$i"
   # shellcheck disable=SC2046
-  start app$i "app$i.frame=$frame_marker" -- "${offline[@]}" env $(homeenv "$W/home-app$i") "$app" --data-dir "$W/data-app$i"
+  start app$i "app$i.frame=$frame_marker" -- "${offline[@]}" env $(homeenv "$W/home-app$i") ${app_log:+SOCIALOMM_LOG=$app_log} "$app" --data-dir "$W/data-app$i"
   wait_event "app$i.frame" 180 "app$i.eof" || die "the app never showed $ACCOUNTS profiles (logs: artifacts/bench/app$i.log)"
   ms_since "$T0" "$EV" >>"$W/ff_app"
   m=$(mapped_at "$app_title" "$T0")
@@ -368,6 +374,12 @@ say "first_frame_app $ff_app ms"
 say "first_frame_bare $ff_bare ms"
 [ -s "$W/map_app" ] && say "first_map_app $(median <"$W/map_app") ms"
 [ -s "$W/map_bare" ] && say "first_map_bare $(median <"$W/map_bare") ms"
+
+if [ "$ONLY" = first_frame ]; then
+  say "$(awk -v a="$ff_app" -v b="$ff_bare" 'BEGIN { print (a <= 1.5 * b) ? "PASS" : "MISS" }') first_frame: $ff_app ms vs bare $ff_bare ms = $(awk -v a="$ff_app" -v b="$ff_bare" 'BEGIN { printf "%.2f", a / b }')x (target <= 1.5x)"
+  say "bench took $(awk -v a="$began" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", b - a }') s"
+  exit 0
+fi
 
 # Idle: the app with debug logging until its startup sweep is done, then it
 # and a bare window side by side for IDLE_SECONDS.

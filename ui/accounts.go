@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"log/slog"
 	"fmt"
 	"image/color"
 	"slices"
@@ -44,6 +45,7 @@ type accountsScreen struct {
 	window  fyne.Window
 	backend accountsBackend
 	nav     navigation
+	log     *slog.Logger
 
 	// all is every loaded account; accounts is what the search and filter
 	// let through, in the same order. UI goroutine only.
@@ -82,6 +84,10 @@ type accountsScreen struct {
 	reloadMu    sync.Mutex
 	reloading   bool
 	reloadAgain bool
+	// keyringErr is the last keyring probe's answer, taken at probedAt;
+	// only the running reload loop touches them.
+	keyringErr error
+	probedAt   time.Time
 
 	// avatars caches loaded pictures by URL (nil: failed, use the
 	// placeholder); UI goroutine only.
@@ -104,19 +110,35 @@ type accountsScreen struct {
 	onShown func(list []account.Account)
 	// onLoaded is told after each load is on screen, also one that failed.
 	onLoaded func()
+	// windowShown is set once showWindow ran; until then announcements
+	// wait in heldAnnouncement. UI goroutine only.
+	windowShown      bool
+	heldAnnouncement func()
 }
 
 func newAccountsScreen(a fyne.App, backend accountsBackend, nav navigation) *accountsScreen {
+	s := newUnbuiltAccountsScreen(a, backend, nav)
+	s.buildWindow()
+	return s
+}
+
+// newUnbuiltAccountsScreen makes the Accounts window with no content yet,
+// so loading can start before buildWindow makes the widgets.
+func newUnbuiltAccountsScreen(a fyne.App, backend accountsBackend, nav navigation) *accountsScreen {
 	w := a.NewWindow("SocialOmm — Accounts")
-	s := &accountsScreen{window: w, backend: backend, nav: nav, avatars: map[string]fyne.Resource{}}
+	s := &accountsScreen{window: w, backend: backend, nav: nav, avatars: map[string]fyne.Resource{},
+		log: slog.New(slog.DiscardHandler)}
 	s.onConnect = func(network string) { s.showComing(networkTitle(network) + " connections") }
 	s.onUpdate = func(account.Account) { s.showComing("Update") }
 	s.onCheck = func(account.Account) { s.showComing("Check now") }
 	s.onRemove = func(account.Account) { s.showComing("Remove") }
-	w.SetContent(s.build())
-	w.SetMainMenu(s.mainMenu())
-	w.Resize(fyne.NewSize(880, 600))
 	return s
+}
+
+func (s *accountsScreen) buildWindow() {
+	s.window.SetContent(s.build())
+	s.window.SetMainMenu(s.mainMenu())
+	s.window.Resize(fyne.NewSize(880, 600))
 }
 
 func (s *accountsScreen) build() fyne.CanvasObject {
@@ -166,7 +188,6 @@ func (s *accountsScreen) build() fyne.CanvasObject {
 	noMatch.Importance = widget.LowImportance
 	s.noMatch = container.NewCenter(noMatch)
 
-	s.empty = s.emptyState()
 	s.list = widget.NewList(
 		func() int { return len(s.accounts) },
 		func() fyne.CanvasObject { return newAccountRow(s) },
@@ -320,11 +341,45 @@ func (s *accountsScreen) markChecking(id int64) {
 	s.list.Refresh()
 }
 
-// start loads the accounts and reloads them whenever the engine says they
-// changed.
-func (s *accountsScreen) start() {
+// firstList hands the first load from the reload loop to showFirst: show
+// carries it (buffered, so the loop never waits to send), and taken is
+// closed once it is shown or queued, so that no later list can overtake it.
+type firstList struct {
+	show  chan func()
+	taken chan struct{}
+}
+
+// startLoading reads the accounts in the background from now on, and again
+// whenever the engine says they changed. Call it before building the
+// window, so the database is read while the widgets are made; showFirst
+// then puts the first list in.
+func (s *accountsScreen) startLoading() firstList {
 	s.backend.OnChange(s.reload)
-	s.reload()
+	s.reloadMu.Lock()
+	s.reloading = true
+	s.reloadMu.Unlock()
+	first := firstList{show: make(chan func(), 1), taken: make(chan struct{})}
+	go s.reloadLoop(&first)
+	return first
+}
+
+// showFirst waits up to wait for the first list and shows it at once,
+// before the window shows, so the window's first frame has the profiles
+// rather than "Loading…" (and a second full paint right after). A slower
+// read leaves "Loading…" up and shows the list when it comes, as any later
+// reload does. Nothing handles input until the window shows, so the wait
+// blocks no one.
+func (s *accountsScreen) showFirst(first firstList, wait time.Duration) {
+	select {
+	case show := <-first.show:
+		show()
+		close(first.taken)
+	case <-time.After(wait):
+		go func() {
+			fyne.Do(<-first.show)
+			close(first.taken)
+		}()
+	}
 }
 
 // reload reads the accounts off the UI goroutine and shows them.
@@ -340,20 +395,47 @@ func (s *accountsScreen) reload() {
 		return
 	}
 	s.reloading = true
-	go s.reloadLoop()
+	go s.reloadLoop(nil)
 }
 
 // minReloadGap spaces reloads during a burst of changes.
 const minReloadGap = 500 * time.Millisecond
 
-func (s *accountsScreen) reloadLoop() {
+// keyringProbeGap is how long a keyring probe's answer is trusted: reloads
+// come every half second during a sweep, and each probe is a D-Bus call
+// that searches the keyring.
+const keyringProbeGap = 30 * time.Second
+
+// reloadLoop reads the accounts until no change asks for more. With first
+// set, its first list goes there for showFirst.
+func (s *accountsScreen) reloadLoop(first *firstList) {
 	for {
 		started := time.Now()
 		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		// The keyring is asked beside the database, not after it: the
+		// first list waits for whichever is slower, not for both.
+		var probe sync.WaitGroup
+		if s.probedAt.IsZero() || started.Sub(s.probedAt) >= keyringProbeGap {
+			probe.Go(func() {
+				s.keyringErr = s.backend.KeyringProblem(ctx)
+				s.probedAt = time.Now()
+			})
+		}
 		list, err := s.backend.Accounts(ctx)
-		keyringErr := s.backend.KeyringProblem(ctx)
+		loaded := time.Since(started)
+		probe.Wait()
 		cancel()
-		fyne.Do(func() { s.show(list, err, keyringErr) })
+		keyringErr := s.keyringErr
+		s.log.Debug("accounts loaded", "count", len(list), "query", loaded.Round(time.Millisecond),
+			"with keyring", time.Since(started).Round(time.Millisecond))
+		show := func() { s.show(list, err, keyringErr) }
+		if first != nil {
+			first.show <- show
+			<-first.taken
+			first = nil
+		} else {
+			fyne.Do(show)
+		}
 
 		s.reloadMu.Lock()
 		if !s.reloadAgain {
@@ -371,8 +453,12 @@ func (s *accountsScreen) reloadLoop() {
 
 // show puts freshly loaded accounts on screen; UI goroutine only.
 func (s *accountsScreen) show(list []account.Account, err, keyringErr error) {
-	if s.onLoaded != nil {
-		defer s.onLoaded()
+	defer s.announce(list, err == nil)
+	began := time.Now()
+	if len(list) == 0 && s.empty == nil {
+		// Built when first needed: measuring its wrapped text costs a
+		// start with profiles for nothing.
+		s.empty = s.emptyState()
 	}
 	if keyringErr != nil {
 		detail := strings.TrimPrefix(keyringErr.Error(), secret.ErrUnavailable.Error()+": ")
@@ -380,11 +466,15 @@ func (s *accountsScreen) show(list []account.Account, err, keyringErr error) {
 			"Connecting is turned off until it can: start your desktop's keyring (GNOME Keyring or KWallet), then reopen SocialOmm.")
 		s.keyringBanner.Show()
 		s.connectButton.Disable()
-		s.emptyConnect.Disable()
+		if s.emptyConnect != nil {
+			s.emptyConnect.Disable()
+		}
 	} else {
 		s.keyringBanner.Hide()
 		s.connectButton.Enable()
-		s.emptyConnect.Enable()
+		if s.emptyConnect != nil {
+			s.emptyConnect.Enable()
+		}
 	}
 	if err != nil {
 		s.loadError.SetText("Could not read your accounts: " + err.Error())
@@ -405,12 +495,43 @@ func (s *accountsScreen) show(list []account.Account, err, keyringErr error) {
 		s.searchBar.Show()
 	}
 	// A banner or the search bar that appeared or went changes the header's
-	// height, which only the window's outer layout can give it.
-	s.window.Content().Refresh()
+	// height, which only the window's outer layout can give it. Before the
+	// window first shows, its first layout does that anyway.
+	if s.windowShown {
+		s.window.Content().Refresh()
+	}
 	s.applyFilter()
 	s.scheduleCountdown()
-	if s.onShown != nil {
-		s.onShown(list)
+	s.log.Debug("accounts shown", "count", len(list), "took", time.Since(began).Round(time.Millisecond))
+}
+
+// announce tells onShown (when the list loaded) and onLoaded that a load is
+// on screen. Before the window first shows, that waits for showWindow.
+func (s *accountsScreen) announce(list []account.Account, ok bool) {
+	tell := func() {
+		if ok && s.onShown != nil {
+			s.onShown(list)
+		}
+		if s.onLoaded != nil {
+			s.onLoaded()
+		}
+	}
+	if !s.windowShown {
+		s.heldAnnouncement = tell
+		return
+	}
+	tell()
+}
+
+// showWindow shows the Accounts window for the first time. A list put in it
+// before is announced once the window's loop runs, through fyne.Do as every
+// later list is; the engine starts then, after the first frame.
+func (s *accountsScreen) showWindow() {
+	s.window.Show()
+	s.windowShown = true
+	if tell := s.heldAnnouncement; tell != nil {
+		s.heldAnnouncement = nil
+		go fyne.Do(tell)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
@@ -26,6 +27,7 @@ const AppID = "app.socialomm.desktop"
 // without tearing the window down, since Fyne 2.7.1's GLFW driver can crash
 // destroying a window while input events are still queued.
 func Run(ctx context.Context, engine *core.Engine, lock *instance.Lock, logger *slog.Logger, exit func(int)) error {
+	logger.Debug("window starting")
 	a := app.NewWithID(AppID)
 	a.SetIcon(appIcon)
 	ctx, cancel := context.WithCancel(ctx)
@@ -44,7 +46,9 @@ func Run(ctx context.Context, engine *core.Engine, lock *instance.Lock, logger *
 	// A second start asks this one to come forward; listen before the window
 	// shows so a quick double-click never finds the lock without an answer.
 	lock.Serve(func() { fyne.Do(s.showAccounts) })
-	s.accounts.window.Show()
+	shown := time.Now()
+	s.accounts.showWindow()
+	logger.Debug("accounts window opened", "took", time.Since(shown).Round(time.Millisecond))
 	quit := make(chan struct{})
 	go func() {
 		select {
@@ -80,7 +84,13 @@ type shell struct {
 // shows its first list (or why it could not).
 func newShell(a fyne.App, engine *core.Engine, logger *slog.Logger, firstLoad func()) *shell {
 	s := &shell{app: a, engine: engine, logger: logger, others: map[string]fyne.Window{}}
-	s.accounts = newAccountsScreen(a, engine, s.navigation())
+	s.accounts = newUnbuiltAccountsScreen(a, engine, s.navigation())
+	s.accounts.log = logger
+	// The database is read while the widgets are made.
+	first := s.accounts.startLoading()
+	built := time.Now()
+	s.accounts.buildWindow()
+	logger.Debug("accounts window built", "took", time.Since(built).Round(time.Millisecond))
 	s.accounts.window.SetMaster()
 	s.accounts.onLoaded = firstLoad
 	s.wireAccountActions()
@@ -90,9 +100,14 @@ func newShell(a fyne.App, engine *core.Engine, logger *slog.Logger, firstLoad fu
 	}
 	s.accounts.onRedraw = func() { logger.Debug("countdown redraw") }
 	s.setupTray()
-	s.accounts.start()
+	s.accounts.showFirst(first, firstListWait)
 	return s
 }
+
+// firstListWait is how long start-up waits for the first list of accounts
+// before showing the window with "Loading your profiles…" instead (5,000
+// accounts take about 30 ms).
+const firstListWait = 250 * time.Millisecond
 
 func (s *shell) showAccounts() {
 	s.accounts.window.Show()
