@@ -2,9 +2,9 @@ package ui
 
 import (
 	"context"
-	"log/slog"
 	"fmt"
 	"image/color"
+	"log/slog"
 	"slices"
 	"strings"
 	"sync"
