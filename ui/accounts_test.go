@@ -332,3 +332,55 @@ func TestReloadsAreCoalescedDuringABurst(t *testing.T) {
 		t.Fatalf("%d extra loads after a burst of 50 changes", extra)
 	}
 }
+
+// TestFirstListIsInTheFirstFrame: a list read while the widgets were made
+// is on the window before it shows (no "Loading…" frame), and is announced
+// only once the window's loop runs; a slow read leaves "Loading…" up and
+// shows the list when it comes.
+func TestFirstListIsInTheFirstFrame(t *testing.T) {
+	three := manyAccounts(3)
+	t.Run("read in time", func(t *testing.T) {
+		a := test.NewTempApp(t)
+		b := &countingBackend{fakeBackend: fakeBackend{now: testNow, accounts: three},
+			loads: make(chan struct{}, 10), release: make(chan struct{}, 10)}
+		b.release <- struct{}{}
+		s := newUnbuiltAccountsScreen(a, b, navigation{})
+		first := s.startLoading()
+		s.buildWindow()
+		announced := make(chan int, 1)
+		s.onShown = func(list []account.Account) { announced <- len(list) }
+		s.showFirst(first, time.Minute)
+		if len(s.accounts) != 3 || s.body.Objects[0] != s.list {
+			t.Fatalf("before the window shows: %d rows, body %T", len(s.accounts), s.body.Objects[0])
+		}
+		if len(announced) != 0 {
+			t.Fatal("announced before the window showed")
+		}
+		s.showWindow()
+		if n := <-announced; n != 3 {
+			t.Fatalf("announced %d profiles", n)
+		}
+		t.Cleanup(s.window.Close)
+	})
+	t.Run("slow read", func(t *testing.T) {
+		a := test.NewTempApp(t)
+		b := &countingBackend{fakeBackend: fakeBackend{now: testNow, accounts: three},
+			loads: make(chan struct{}, 10), release: make(chan struct{}, 10)}
+		s := newUnbuiltAccountsScreen(a, b, navigation{})
+		first := s.startLoading()
+		s.buildWindow()
+		announced := make(chan int, 1)
+		s.onShown = func(list []account.Account) { announced <- len(list) }
+		<-b.loads // the read has started and is held
+		s.showFirst(first, 0)
+		s.showWindow()
+		if got := texts(t, s.window.Content()); !strings.Contains(strings.Join(got, "|"), "Loading your profiles…") {
+			t.Fatalf("a slow read shows %q", got)
+		}
+		b.release <- struct{}{}
+		if n := <-announced; n != 3 {
+			t.Fatalf("announced %d profiles", n)
+		}
+		t.Cleanup(s.window.Close)
+	})
+}
