@@ -174,6 +174,7 @@ func (e *Engine) checkAll(ctx context.Context, list []account.Account) {
 			perNetwork[a.Network] = make(chan struct{}, maxChecksPerNetwork)
 		}
 	}
+	down := newUnreachableServers()
 	var wg sync.WaitGroup
 	for _, a := range list {
 		if ctx.Err() != nil {
@@ -185,7 +186,7 @@ func (e *Engine) checkAll(ctx context.Context, list []account.Account) {
 		wg.Add(1)
 		go func(a account.Account) {
 			defer func() { <-all; <-net; wg.Done() }()
-			if _, err := e.Check(ctx, a.ID); err != nil && ctx.Err() == nil {
+			if _, err := e.check(ctx, a.ID, down); err != nil && ctx.Err() == nil {
 				e.logger.Warn("health: check", "account", a.ID, "err", err)
 			}
 		}(a)

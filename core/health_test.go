@@ -2,12 +2,17 @@ package core
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/socialomm/desktop/core/account"
 	"github.com/socialomm/desktop/core/network"
+	"github.com/socialomm/desktop/core/network/netclient"
 )
 
 // countingNetwork counts Verify calls.
@@ -173,4 +178,82 @@ func TestALongSweepIsNotTakenForAClockJump(t *testing.T) {
 	waitFor(t, e, "a check after a clock jump", func() bool { return slow.verifies.Load() == 2 })
 	cancel()
 	<-done
+}
+
+// unreachableNetwork cannot reach one server, as netclient says it, and
+// counts what it is asked per server.
+type unreachableNetwork struct {
+	fakeNetwork
+	mu    sync.Mutex
+	asked map[string]int
+}
+
+func (u *unreachableNetwork) Verify(ctx context.Context, a account.Account, cr network.Credentials) (network.Profile, error) {
+	u.mu.Lock()
+	u.asked[a.Instance]++
+	u.mu.Unlock()
+	if a.Instance == "https://down.example" {
+		return network.Profile{}, netclient.TransportError("down.example",
+			&net.DNSError{Err: "no such host", Name: "down.example", IsNotFound: true}, errors.New("fake: unreachable"))
+	}
+	return u.fakeNetwork.Verify(ctx, a, cr)
+}
+
+func (u *unreachableNetwork) count(instance string) int {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.asked[instance]
+}
+
+// A sweep asks a server it could not reach no more than the accounts
+// already on their way to it; the others on that server get the same words
+// without asking, the other servers are asked as usual, and Check now
+// always asks.
+func TestASweepDoesNotAskAnUnreachableServerAgain(t *testing.T) {
+	e, _, _ := newTestEngine(t)
+	servers := &unreachableNetwork{asked: map[string]int{}}
+	e.adapters["fake"] = servers
+	ctx := context.Background()
+	var ids []int64
+	for i := 0; i < 20; i++ {
+		instance := "https://down.example"
+		if i%4 == 0 {
+			instance = "https://up.example"
+		}
+		a, err := e.accountFor(ctx, "fake", instance, fmt.Sprint("user", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err = e.storeSignIn(ctx, a, network.Profile{RemoteID: a.RemoteID, Handle: "@" + a.RemoteID}, network.Credentials{AccessToken: "tok"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, a.ID)
+	}
+	if n, _ := e.sweep(ctx, true); n != 20 {
+		t.Fatalf("swept %d accounts", n)
+	}
+	if got := servers.count("https://down.example"); got < 1 || got > maxChecksPerNetwork {
+		t.Errorf("the unreachable server was asked %d times for 15 accounts, want 1 to %d", got, maxChecksPerNetwork)
+	}
+	if got := servers.count("https://up.example"); got != 5 {
+		t.Errorf("the reachable server was asked %d times for its 5 accounts", got)
+	}
+	for i, id := range ids {
+		a, _ := e.Account(ctx, id)
+		want := ""
+		if i%4 != 0 {
+			want = "Could not check: could not reach down.example: no server by that name was found (DNS)"
+		}
+		if a.LastError != want || a.State != account.Connected || a.LastCheckedAt == nil {
+			t.Errorf("account %d: %s %q, want connected %q", i, a.State, a.LastError, want)
+		}
+	}
+	before := servers.count("https://down.example")
+	if _, err := e.Check(ctx, ids[1]); err != nil {
+		t.Fatal(err)
+	}
+	if servers.count("https://down.example") != before+1 {
+		t.Error("Check now did not ask the server")
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/socialomm/desktop/core/account"
@@ -172,6 +173,12 @@ func describeTransition(a account.Account, now time.Time) string {
 // access disconnects the account with its reason; a network that cannot be
 // asked leaves the state alone and says so in LastError.
 func (e *Engine) Check(ctx context.Context, id int64) (account.Account, error) {
+	return e.check(ctx, id, nil)
+}
+
+// check is Check; during a sweep, down holds the servers already found
+// unreachable in it, so their other accounts are not asked again.
+func (e *Engine) check(ctx context.Context, id int64, down *unreachableServers) (account.Account, error) {
 	a, err := e.Account(ctx, id)
 	if err != nil {
 		return a, err
@@ -191,36 +198,28 @@ func (e *Engine) Check(ctx context.Context, id int64) (account.Account, error) {
 	if !ok {
 		return a, fmt.Errorf("SocialOmm cannot check %s accounts in this version", a.Network)
 	}
-	creds, err := e.credentials(ctx, a)
-	switch {
-	case errors.Is(err, secret.ErrNotFound):
-		a.State, a.Reason = account.Disconnected, account.ReasonInvalid
-		a.LastError = "SocialOmm's sign-in for this profile is missing from the keyring."
-		return e.transition(ctx, before, a, "Disconnected: the sign-in is missing from the keyring")
-	case err != nil:
-		a.LastError = "Could not check: the keyring did not answer (" + err.Error() + ")"
-		return e.transition(ctx, before, a, "")
-	}
 	var profile network.Profile
-	if r, ok := ad.(network.Refresher); ok && !isChecker(ad) {
-		// Networks whose tokens renew: an access token that ended (or is
-		// about to, or an Instagram/Threads token a day old) is renewed
-		// first, so an expired access token is never taken for a lost
-		// connection.
-		profile, err = e.checkRefreshing(ctx, &a, ad, r)
-	} else if c, ok := ad.(checker); ok {
-		lock := e.accountLock(a.ID)
-		lock.Lock()
-		var next network.Credentials
-		profile, next, err = c.Check(ctx, a, creds)
-		// Rotated tokens are kept before anything else happens, also when
-		// the check then failed: the old refresh token is on its way out.
-		if kerr := e.keepRotated(ctx, &a, next); kerr != nil && err == nil {
-			err = kerr
-		}
-		lock.Unlock()
+	if words, ok := down.find(hostOf(a)); ok {
+		// Another account on this server could not reach it moments ago,
+		// in this same sweep: say so again rather than ask (offline, a
+		// sweep of thousands would otherwise try each, reading the
+		// keyring for every one).
+		err = &network.TransientError{Message: words, Err: network.ErrServerUnreachable}
 	} else {
-		profile, err = ad.Verify(ctx, a, creds)
+		creds, cerr := e.credentials(ctx, a)
+		switch {
+		case errors.Is(cerr, secret.ErrNotFound):
+			a.State, a.Reason = account.Disconnected, account.ReasonInvalid
+			a.LastError = "SocialOmm's sign-in for this profile is missing from the keyring."
+			return e.transition(ctx, before, a, "Disconnected: the sign-in is missing from the keyring")
+		case cerr != nil:
+			a.LastError = "Could not check: the keyring did not answer (" + cerr.Error() + ")"
+			return e.transition(ctx, before, a, "")
+		}
+		profile, err = e.askNetwork(ctx, &a, ad, creds)
+		if errors.Is(err, network.ErrServerUnreachable) {
+			down.note(hostOf(a), err.Error())
+		}
 	}
 	switch {
 	case err == nil:
@@ -246,6 +245,62 @@ func (e *Engine) Check(ctx context.Context, id int64) (account.Account, error) {
 		}
 	}
 	return saved, err
+}
+
+// askNetwork asks the network whether the account's sign-in still works,
+// renewing it first where the network's tokens renew; rotated tokens are
+// kept in a.
+func (e *Engine) askNetwork(ctx context.Context, a *account.Account, ad network.Adapter, creds network.Credentials) (network.Profile, error) {
+	if r, ok := ad.(network.Refresher); ok && !isChecker(ad) {
+		// Networks whose tokens renew: an access token that ended (or is
+		// about to, or an Instagram/Threads token a day old) is renewed
+		// first, so an expired access token is never taken for a lost
+		// connection.
+		return e.checkRefreshing(ctx, a, ad, r)
+	}
+	if c, ok := ad.(checker); ok {
+		lock := e.accountLock(a.ID)
+		lock.Lock()
+		profile, next, err := c.Check(ctx, *a, creds)
+		// Rotated tokens are kept before anything else happens, also when
+		// the check then failed: the old refresh token is on its way out.
+		if kerr := e.keepRotated(ctx, a, next); kerr != nil && err == nil {
+			err = kerr
+		}
+		lock.Unlock()
+		return profile, err
+	}
+	return ad.Verify(ctx, *a, creds)
+}
+
+// unreachableServers are the servers a sweep could not reach, with the
+// words of the failure; nil (outside sweeps) remembers nothing.
+type unreachableServers struct {
+	mu    sync.Mutex
+	words map[string]string
+}
+
+func newUnreachableServers() *unreachableServers {
+	return &unreachableServers{words: map[string]string{}}
+}
+
+func (u *unreachableServers) find(host string) (string, bool) {
+	if u == nil {
+		return "", false
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	w, ok := u.words[host]
+	return w, ok
+}
+
+func (u *unreachableServers) note(host, words string) {
+	if u == nil {
+		return
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.words[host] = words
 }
 
 // RemoveReport says what Remove did.

@@ -96,6 +96,11 @@ type TransientError struct {
 	Err        error
 }
 
+// ErrServerUnreachable is in the chain of a TransientError for a server that
+// could not be reached at all (its name, no answer, a refused connection, a
+// certificate), as opposed to one that answered with trouble.
+var ErrServerUnreachable = errors.New("the server could not be reached")
+
 func (e *TransientError) Error() string { return e.Message }
 func (e *TransientError) Unwrap() error { return e.Err }
 

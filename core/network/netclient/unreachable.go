@@ -21,10 +21,30 @@ func TransportError(host string, err, unreachable error) error {
 	if errors.Is(err, context.Canceled) {
 		return &network.TransientError{Message: "the request to " + host + " was cancelled", Err: err}
 	}
+	chain := fmt.Errorf("%w: %w", unreachable, err)
+	if serverDown(err) {
+		chain = fmt.Errorf("%w: %w: %w", unreachable, network.ErrServerUnreachable, err)
+	}
 	return &network.TransientError{
 		Message: "could not reach " + host + ": " + WhyUnreachable(err),
-		Err:     fmt.Errorf("%w: %w", unreachable, err),
+		Err:     chain,
 	}
+}
+
+// serverDown says whether err means the server cannot be reached at all
+// (name, route, refused, no answer, certificate), so that asking it about
+// another profile moments later would fail the same way; a cut connection
+// or an oversized answer is about one request.
+func serverDown(err error) bool {
+	var dnsErr *net.DNSError
+	var certErr *tls.CertificateVerificationError
+	var unknownAuth x509.UnknownAuthorityError
+	var hostErr x509.HostnameError
+	var netErr net.Error
+	return errors.As(err, &dnsErr) || errors.Is(err, syscall.ECONNREFUSED) ||
+		errors.Is(err, syscall.ENETUNREACH) || errors.Is(err, syscall.EHOSTUNREACH) ||
+		errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &netErr) && netErr.Timeout()) ||
+		errors.As(err, &certErr) || errors.As(err, &unknownAuth) || errors.As(err, &hostErr)
 }
 
 // WhyUnreachable says in words for the person why a server could not be
