@@ -55,6 +55,8 @@ type Engine struct {
 
 	mu        sync.Mutex
 	listeners []func()
+	// accountListeners hear of account changes only.
+	accountListeners []func()
 	// saveListeners hear of every account save, also ones no view shows.
 	saveListeners []func()
 	refreshLocks  map[int64]*sync.Mutex
@@ -178,6 +180,26 @@ func (e *Engine) OnChange(fn func()) {
 	e.listeners = append(e.listeners, fn)
 }
 
+// OnAccountsChange registers fn to be called (on an engine goroutine)
+// whenever what a view shows of the accounts changes; a post going out or
+// being retried does not call it, so the Accounts window does not reread
+// thousands of profiles for it.
+func (e *Engine) OnAccountsChange(fn func()) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.accountListeners = append(e.accountListeners, fn)
+}
+
+// postsChanged tells OnChange listeners that posts changed.
+func (e *Engine) postsChanged() {
+	e.mu.Lock()
+	fns := append([]func(){}, e.listeners...)
+	e.mu.Unlock()
+	for _, fn := range fns {
+		fn()
+	}
+}
+
 // saved tells saveListeners an account was stored.
 func (e *Engine) saved() {
 	e.mu.Lock()
@@ -188,9 +210,10 @@ func (e *Engine) saved() {
 	}
 }
 
+// changed tells every listener that accounts changed.
 func (e *Engine) changed() {
 	e.mu.Lock()
-	fns := append([]func(){}, e.listeners...)
+	fns := append(append([]func(){}, e.listeners...), e.accountListeners...)
 	e.mu.Unlock()
 	for _, fn := range fns {
 		fn()

@@ -345,3 +345,26 @@ func TestChecksTellViewsOnlyOfVisibleChanges(t *testing.T) {
 		}
 	}
 }
+
+// The Accounts window listens for account changes only: posts going out or
+// being retried do not make it reread every profile.
+func TestPostChangesDoNotReloadTheAccounts(t *testing.T) {
+	e, _, fake := newTestEngine(t)
+	ctx := context.Background()
+	a := connect(t, e, "ana", network.Credentials{AccessToken: "tok"})
+	var any, accounts atomic.Int32
+	e.OnChange(func() { any.Add(1) })
+	e.OnAccountsChange(func() { accounts.Add(1) })
+
+	if _, err := e.Posts().Schedule(ctx, "hello", start.Add(time.Hour), []int64{a.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if any.Load() == 0 || accounts.Load() != 0 {
+		t.Fatalf("a scheduled post told %d general and %d account listeners, want some and none", any.Load(), accounts.Load())
+	}
+	fake.verifyErr = &network.LostAccessError{Reason: account.ReasonRevoked, Message: "revoked"}
+	e.Check(ctx, a.ID)
+	if accounts.Load() == 0 {
+		t.Fatal("a lost connection did not tell the account listeners")
+	}
+}

@@ -17,7 +17,7 @@ func (e *Engine) newScheduler() *schedule.Scheduler {
 	return schedule.New(e.store, schedule.Options{
 		Clock:   e.clock,
 		Logger:  e.logger.With("part", "schedule"),
-		Changed: e.changed,
+		Changed: e.postsChanged,
 		Publisher: &schedule.NetworkPublisher{
 			Account:     e.store.Account,
 			Credentials: e.freshCredentials,

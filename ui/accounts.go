@@ -29,7 +29,7 @@ type accountsBackend interface {
 	Accounts(ctx context.Context) ([]account.Account, error)
 	KeyringProblem(ctx context.Context) error
 	Now() time.Time
-	OnChange(fn func())
+	OnAccountsChange(fn func())
 	Avatar(ctx context.Context, a account.Account) ([]byte, error)
 	Activity(ctx context.Context, accountID int64, limit int) ([]store.Activity, error)
 }
@@ -354,7 +354,7 @@ type firstList struct {
 // window, so the database is read while the widgets are made; showFirst
 // then puts the first list in.
 func (s *accountsScreen) startLoading() firstList {
-	s.backend.OnChange(s.reload)
+	s.backend.OnAccountsChange(s.reload)
 	s.reloadMu.Lock()
 	s.reloading = true
 	s.reloadMu.Unlock()

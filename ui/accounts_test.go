@@ -27,7 +27,7 @@ type fakeBackend struct {
 func (f *fakeBackend) Accounts(context.Context) ([]account.Account, error) { return f.accounts, nil }
 func (f *fakeBackend) KeyringProblem(context.Context) error                { return f.keyring }
 func (f *fakeBackend) Now() time.Time                                      { return f.now }
-func (f *fakeBackend) OnChange(func())                                     {}
+func (f *fakeBackend) OnAccountsChange(func())                             {}
 
 var testNow = time.Date(2027, 2, 9, 12, 0, 0, 0, time.UTC)
 
