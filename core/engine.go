@@ -146,6 +146,17 @@ func (e *Engine) Accounts(ctx context.Context) ([]account.Account, error) {
 	return e.store.Accounts(ctx)
 }
 
+// AccountsHead lists the first n accounts in the Accounts window's order,
+// and CountAccounts counts them all by state and network; both by index,
+// for a first frame that does not wait for every account.
+func (e *Engine) AccountsHead(ctx context.Context, n int) ([]account.Account, error) {
+	return e.store.AccountsHead(ctx, n)
+}
+
+func (e *Engine) CountAccounts(ctx context.Context) (store.AccountCounts, error) {
+	return e.store.CountAccounts(ctx)
+}
+
 // Account returns one account.
 func (e *Engine) Account(ctx context.Context, id int64) (account.Account, error) {
 	a, err := e.store.Account(ctx, id)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image/color"
 	"log/slog"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -27,6 +28,10 @@ import (
 // accountsBackend is what the Accounts window needs from the engine.
 type accountsBackend interface {
 	Accounts(ctx context.Context) ([]account.Account, error)
+	// AccountsHead and CountAccounts read the first screenful and the
+	// counts by index, for the first frame.
+	AccountsHead(ctx context.Context, n int) ([]account.Account, error)
+	CountAccounts(ctx context.Context) (store.AccountCounts, error)
 	KeyringProblem(ctx context.Context) error
 	Now() time.Time
 	OnAccountsChange(fn func())
@@ -106,8 +111,17 @@ type accountsScreen struct {
 	onRemove   func(a account.Account)
 	// onRedraw is told each time the countdowns redraw (benchmarks count).
 	onRedraw func()
-	// onShown is told the accounts on screen after each load.
-	onShown func(list []account.Account)
+	// onShown is told, after each load is on screen, how many profiles
+	// there are; onListed is told every account once all are loaded.
+	onShown  func(total int)
+	onListed func(list []account.Account)
+	// counts, while only the first screenful is loaded (all holds those),
+	// are the counts of every account; nil once all are loaded.
+	counts *store.AccountCounts
+	// firstFrame is closed once the window has shown its first list: the
+	// rest of the accounts is read after that.
+	firstFrame     chan struct{}
+	firstFrameOnce sync.Once
 	// onLoaded is told after each load is on screen, also one that failed.
 	onLoaded func()
 	// windowShown is set once showWindow ran; until then announcements
@@ -127,7 +141,7 @@ func newAccountsScreen(a fyne.App, backend accountsBackend, nav navigation) *acc
 func newUnbuiltAccountsScreen(a fyne.App, backend accountsBackend, nav navigation) *accountsScreen {
 	w := a.NewWindow("SocialOmm — Accounts")
 	s := &accountsScreen{window: w, backend: backend, nav: nav, avatars: map[string]fyne.Resource{},
-		log: slog.New(slog.DiscardHandler)}
+		log: slog.New(slog.DiscardHandler), firstFrame: make(chan struct{})}
 	s.onConnect = func(network string) { s.showComing(networkTitle(network) + " connections") }
 	s.onUpdate = func(account.Account) { s.showComing("Update") }
 	s.onCheck = func(account.Account) { s.showComing("Check now") }
@@ -137,7 +151,12 @@ func newUnbuiltAccountsScreen(a fyne.App, backend accountsBackend, nav navigatio
 
 func (s *accountsScreen) buildWindow() {
 	s.window.SetContent(s.build())
-	s.window.SetMainMenu(s.mainMenu())
+	// macOS shows it in the system menu bar, where people look for it.
+	// Elsewhere Fyne draws it as a bar inside the window: a second row
+	// repeating the header's buttons, and a cost to every first frame.
+	if runtime.GOOS == "darwin" {
+		s.window.SetMainMenu(s.mainMenu())
+	}
 	s.window.Resize(fyne.NewSize(880, 600))
 }
 
@@ -204,7 +223,10 @@ func (s *accountsScreen) build() fyne.CanvasObject {
 	}
 	s.loadError = widget.NewLabel("")
 	s.loadError.Wrapping = fyne.TextWrapWord
-	loading := widget.NewLabelWithStyle("Loading your profiles…", fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
+	// Plain, not italic: it is measured while the window is built, and
+	// each text style costs a font face (parsed, and a system font looked
+	// up for it) before the first frame.
+	loading := widget.NewLabelWithStyle("Loading your profiles…", fyne.TextAlignCenter, fyne.TextStyle{})
 	loading.Importance = widget.LowImportance
 	// Until the first load, say so rather than flash the empty state.
 	s.body = container.NewStack(container.NewCenter(loading))
@@ -421,6 +443,34 @@ func (s *accountsScreen) reloadLoop(first *firstList) {
 				s.probedAt = time.Now()
 			})
 		}
+		if first != nil {
+			// The first frame needs only what it shows: the first
+			// screenful and the counts, read by index whatever the
+			// number of accounts. The rest is read once it is up.
+			head, counts, err := s.readHead(ctx)
+			probe.Wait()
+			cancel()
+			keyringErr := s.keyringErr
+			s.log.Debug("first accounts loaded", "count", len(head), "of", counts.Total,
+				"took", time.Since(started).Round(time.Millisecond))
+			partial := err == nil && counts.Total > len(head)
+			var of *store.AccountCounts
+			if partial {
+				of = &counts
+			}
+			first.show <- func() { s.showLoaded(head, of, err, keyringErr) }
+			<-first.taken
+			first = nil
+			if !partial {
+				if s.reloadDone() {
+					return
+				}
+				continue
+			}
+			<-s.firstFrame
+			started = time.Now()
+			ctx, cancel = context.WithTimeout(context.Background(), 15*time.Second)
+		}
 		list, err := s.backend.Accounts(ctx)
 		loaded := time.Since(started)
 		probe.Wait()
@@ -428,32 +478,52 @@ func (s *accountsScreen) reloadLoop(first *firstList) {
 		keyringErr := s.keyringErr
 		s.log.Debug("accounts loaded", "count", len(list), "query", loaded.Round(time.Millisecond),
 			"with keyring", time.Since(started).Round(time.Millisecond))
-		show := func() { s.show(list, err, keyringErr) }
-		if first != nil {
-			first.show <- show
-			<-first.taken
-			first = nil
-		} else {
-			fyne.Do(show)
-		}
+		fyne.Do(func() { s.show(list, err, keyringErr) })
 
-		s.reloadMu.Lock()
-		if !s.reloadAgain {
-			s.reloading = false
-			s.reloadMu.Unlock()
+		if s.reloadDone() {
 			return
 		}
-		s.reloadAgain = false
-		s.reloadMu.Unlock()
 		if wait := minReloadGap - time.Since(started); wait > 0 {
 			<-time.After(wait)
 		}
 	}
 }
 
-// show puts freshly loaded accounts on screen; UI goroutine only.
+// reloadDone ends the reload loop unless changes came in meanwhile.
+func (s *accountsScreen) reloadDone() bool {
+	s.reloadMu.Lock()
+	defer s.reloadMu.Unlock()
+	if !s.reloadAgain {
+		s.reloading = false
+		return true
+	}
+	s.reloadAgain = false
+	return false
+}
+
+// firstScreenful is how many accounts the first frame reads: more rows than
+// a maximised window shows.
+const firstScreenful = 50
+
+// readHead reads the first screenful and the counts.
+func (s *accountsScreen) readHead(ctx context.Context) ([]account.Account, store.AccountCounts, error) {
+	counts, err := s.backend.CountAccounts(ctx)
+	if err != nil {
+		return nil, counts, err
+	}
+	head, err := s.backend.AccountsHead(ctx, firstScreenful)
+	return head, counts, err
+}
+
+// show puts every account, freshly loaded, on screen; UI goroutine only.
 func (s *accountsScreen) show(list []account.Account, err, keyringErr error) {
-	defer s.announce(list, err == nil)
+	s.showLoaded(list, nil, err, keyringErr)
+}
+
+// showLoaded puts loaded accounts on screen: all of them (counts nil), or
+// the first screenful with the counts of all. UI goroutine only.
+func (s *accountsScreen) showLoaded(list []account.Account, counts *store.AccountCounts, err, keyringErr error) {
+	defer s.announce(list, counts, err == nil)
 	began := time.Now()
 	if len(list) == 0 && s.empty == nil {
 		// Built when first needed: measuring its wrapped text costs a
@@ -482,7 +552,7 @@ func (s *accountsScreen) show(list []account.Account, err, keyringErr error) {
 		s.body.Refresh()
 		return
 	}
-	s.all = list
+	s.all, s.counts = list, counts
 	s.searchKeys = make([]string, len(list))
 	for i, a := range list {
 		s.searchKeys[i] = strings.ToLower(a.DisplayName + " " + a.Handle + " " + networkTitle(a.Network))
@@ -505,16 +575,21 @@ func (s *accountsScreen) show(list []account.Account, err, keyringErr error) {
 	s.log.Debug("accounts shown", "count", len(list), "took", time.Since(began).Round(time.Millisecond))
 }
 
-// announce tells onShown (when the list loaded) and onLoaded that a load is
-// on screen. Before the window first shows, that waits for showWindow.
-func (s *accountsScreen) announce(list []account.Account, ok bool) {
+// announce tells onShown and onListed (when the list loaded) and onLoaded
+// that a load is on screen, and lets the rest of the accounts load after
+// the first. Before the window first shows, that waits for showWindow.
+func (s *accountsScreen) announce(list []account.Account, counts *store.AccountCounts, ok bool) {
 	tell := func() {
 		if ok && s.onShown != nil {
-			s.onShown(list)
+			s.onShown(s.total())
+		}
+		if ok && counts == nil && s.onListed != nil {
+			s.onListed(list)
 		}
 		if s.onLoaded != nil {
 			s.onLoaded()
 		}
+		s.firstFrameOnce.Do(func() { close(s.firstFrame) })
 	}
 	if !s.windowShown {
 		s.heldAnnouncement = tell
@@ -535,10 +610,24 @@ func (s *accountsScreen) showWindow() {
 	}
 }
 
+// total is how many accounts there are, loaded or not.
+func (s *accountsScreen) total() int {
+	if s.counts != nil {
+		return s.counts.Total
+	}
+	return len(s.all)
+}
+
 // showAttention fills the banner: how many profiles need reconnecting or
 // expire soon, and an Update button for the first few.
 func (s *accountsScreen) showAttention(list []account.Account) {
 	text, needing := attentionSummary(list)
+	if s.counts != nil {
+		// Only the first screenful is loaded: the counts come from all,
+		// and those needing the person sort first, so the buttons are
+		// the same.
+		text = attentionText(s.counts.ByState[account.Disconnected], s.counts.ByState[account.Expiring])
+	}
 	if text == "" {
 		s.attention.Hide()
 		return
@@ -569,10 +658,20 @@ const (
 func (s *accountsScreen) updateFilterChoices() {
 	choices := []string{filterAll, filterAttention, filterExpiring}
 	seen := map[string]bool{}
-	for _, a := range s.all {
-		if title := networkTitle(a.Network); !seen[title] {
+	add := func(network string) {
+		if title := networkTitle(network); !seen[title] {
 			seen[title] = true
 			choices = append(choices, title)
+		}
+	}
+	for _, a := range s.all {
+		add(a.Network)
+	}
+	if s.counts != nil {
+		for _, n := range connectNetworks {
+			if s.counts.ByNetwork[n] > 0 {
+				add(n)
+			}
 		}
 	}
 	s.filter.Options = choices
@@ -595,7 +694,13 @@ func (s *accountsScreen) applyFilter() {
 		}
 	}
 	s.accounts = shown
-	s.summary.SetText(summaryText(s.all, len(shown)))
+	// While only the first screenful is loaded, a search counts what it
+	// found among those; the rest follows within moments.
+	count := len(shown)
+	if len(shown) == len(s.all) {
+		count = s.total()
+	}
+	s.summary.SetText(summaryText(s.total(), count))
 	switch {
 	case len(s.all) == 0:
 		s.body.Objects = []fyne.CanvasObject{s.empty}
@@ -653,28 +758,32 @@ func attentionSummary(list []account.Account) (string, []account.Account) {
 			expiring = append(expiring, a)
 		}
 	}
+	return attentionText(len(lost), len(expiring)), append(lost, expiring...)
+}
+
+// attentionText is the banner's sentence for so many lost and expiring.
+func attentionText(lost, expiring int) string {
 	var parts []string
-	switch len(lost) {
+	switch lost {
 	case 0:
 	case 1:
 		parts = append(parts, "1 profile needs reconnecting")
 	default:
-		parts = append(parts, fmt.Sprintf("%d profiles need reconnecting", len(lost)))
+		parts = append(parts, fmt.Sprintf("%s profiles need reconnecting", thousands(lost)))
 	}
-	switch len(expiring) {
+	switch expiring {
 	case 0:
 	case 1:
 		parts = append(parts, "1 expires soon")
 	default:
-		parts = append(parts, fmt.Sprintf("%d expire soon", len(expiring)))
+		parts = append(parts, fmt.Sprintf("%s expire soon", thousands(expiring)))
 	}
-	return strings.Join(parts, " · "), append(lost, expiring...)
+	return strings.Join(parts, " · ")
 }
 
 // summaryText is "5,000 profiles", or "12 of 5,000 profiles" while a search
 // or filter hides some.
-func summaryText(all []account.Account, shown int) string {
-	total := len(all)
+func summaryText(total, shown int) string {
 	switch {
 	case total == 0:
 		return ""

@@ -25,9 +25,20 @@ type fakeBackend struct {
 }
 
 func (f *fakeBackend) Accounts(context.Context) ([]account.Account, error) { return f.accounts, nil }
-func (f *fakeBackend) KeyringProblem(context.Context) error                { return f.keyring }
-func (f *fakeBackend) Now() time.Time                                      { return f.now }
-func (f *fakeBackend) OnAccountsChange(func())                             {}
+func (f *fakeBackend) AccountsHead(_ context.Context, n int) ([]account.Account, error) {
+	return f.accounts[:min(n, len(f.accounts))], nil
+}
+func (f *fakeBackend) CountAccounts(context.Context) (store.AccountCounts, error) {
+	c := store.AccountCounts{Total: len(f.accounts), ByState: map[account.State]int{}, ByNetwork: map[string]int{}}
+	for _, a := range f.accounts {
+		c.ByState[a.State]++
+		c.ByNetwork[a.Network]++
+	}
+	return c, nil
+}
+func (f *fakeBackend) KeyringProblem(context.Context) error { return f.keyring }
+func (f *fakeBackend) Now() time.Time                       { return f.now }
+func (f *fakeBackend) OnAccountsChange(func())              {}
 
 var testNow = time.Date(2027, 2, 9, 12, 0, 0, 0, time.UTC)
 
@@ -308,6 +319,12 @@ func (c *countingBackend) Accounts(ctx context.Context) ([]account.Account, erro
 	return c.accounts, nil
 }
 
+func (c *countingBackend) AccountsHead(ctx context.Context, n int) ([]account.Account, error) {
+	c.loads <- struct{}{}
+	<-c.release
+	return c.fakeBackend.AccountsHead(ctx, n)
+}
+
 func TestReloadsAreCoalescedDuringABurst(t *testing.T) {
 	a := test.NewTempApp(t)
 	b := &countingBackend{fakeBackend: fakeBackend{now: testNow}, loads: make(chan struct{}, 100), release: make(chan struct{})}
@@ -348,7 +365,7 @@ func TestFirstListIsInTheFirstFrame(t *testing.T) {
 		first := s.startLoading()
 		s.buildWindow()
 		announced := make(chan int, 1)
-		s.onShown = func(list []account.Account) { announced <- len(list) }
+		s.onShown = func(total int) { announced <- total }
 		s.showFirst(first, time.Minute)
 		if len(s.accounts) != 3 || s.body.Objects[0] != s.list {
 			t.Fatalf("before the window shows: %d rows, body %T", len(s.accounts), s.body.Objects[0])
@@ -370,7 +387,7 @@ func TestFirstListIsInTheFirstFrame(t *testing.T) {
 		first := s.startLoading()
 		s.buildWindow()
 		announced := make(chan int, 1)
-		s.onShown = func(list []account.Account) { announced <- len(list) }
+		s.onShown = func(total int) { announced <- total }
 		<-b.loads // the read has started and is held
 		s.showFirst(first, 0)
 		s.showWindow()
@@ -383,4 +400,43 @@ func TestFirstListIsInTheFirstFrame(t *testing.T) {
 		}
 		t.Cleanup(s.window.Close)
 	})
+}
+
+// TestFirstFrameReadsOnlyTheFirstScreenful: however many accounts there
+// are, the first frame reads a screenful and the counts; the banner and the
+// summary count every account; the rest is read once the window is up, and
+// only then is the tray told the accounts.
+func TestFirstFrameReadsOnlyTheFirstScreenful(t *testing.T) {
+	a := test.NewTempApp(t)
+	b := &countingBackend{fakeBackend: fakeBackend{now: testNow, accounts: manyAccounts(120)},
+		loads: make(chan struct{}, 10), release: make(chan struct{}, 10)}
+	b.release <- struct{}{}
+	b.release <- struct{}{}
+	s := newUnbuiltAccountsScreen(a, b, navigation{})
+	first := s.startLoading()
+	s.buildWindow()
+	listed := make(chan int, 2)
+	s.onListed = func(list []account.Account) { listed <- len(list) }
+	s.showFirst(first, time.Minute)
+
+	if len(s.all) != firstScreenful || len(s.accounts) != firstScreenful {
+		t.Fatalf("first frame has %d accounts loaded, want the first %d", len(s.all), firstScreenful)
+	}
+	if s.summary.Text != "120 profiles" || s.attentionText.Text != "24 profiles need reconnecting · 24 expire soon" {
+		t.Fatalf("first frame says %q and %q, want the counts of all 120", s.summary.Text, s.attentionText.Text)
+	}
+	if n := len(b.loads); n != 1 {
+		t.Fatalf("%d reads before the window showed, want the first screenful only", n)
+	}
+	if len(listed) != 0 {
+		t.Fatal("the tray was told a partial list")
+	}
+	s.showWindow()
+	if n := <-listed; n != 120 {
+		t.Fatalf("listed %d accounts after the first frame, want 120", n)
+	}
+	if len(s.all) != 120 || s.summary.Text != "120 profiles" {
+		t.Fatalf("after the rest: %d loaded, %q", len(s.all), s.summary.Text)
+	}
+	t.Cleanup(s.window.Close)
 }

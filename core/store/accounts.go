@@ -33,12 +33,53 @@ func scanAccount(row scanner) (account.Account, error) {
 	return a, nil
 }
 
-// Accounts lists every account, those needing the person's action first, then
-// by soonest expiry, then by name.
+// displayOrder is the Accounts window's order: those needing the person's
+// action first, then by soonest expiry, then by name. The index
+// accounts_display_order has the same terms, so a LIMIT reads only its rows.
+const displayOrder = `ORDER BY (CASE state WHEN 'disconnected' THEN 0 WHEN 'expiring' THEN 1 ELSE 2 END),
+	(expires_at IS NULL), expires_at, lower(display_name), id`
+
+// Accounts lists every account in display order.
 func (s *Store) Accounts(ctx context.Context) ([]account.Account, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+accountColumns+` FROM accounts
-		ORDER BY CASE state WHEN 'disconnected' THEN 0 WHEN 'expiring' THEN 1 ELSE 2 END,
-		         expires_at IS NULL, expires_at, lower(display_name), id`)
+	return s.queryAccounts(ctx, `SELECT `+accountColumns+` FROM accounts `+displayOrder)
+}
+
+// AccountsHead lists the first n accounts in display order, read through
+// its index: what a window's first screenful needs, however many there are.
+func (s *Store) AccountsHead(ctx context.Context, n int) ([]account.Account, error) {
+	return s.queryAccounts(ctx, `SELECT `+accountColumns+` FROM accounts `+displayOrder+` LIMIT ?`, n)
+}
+
+// AccountCounts are how many accounts there are, by state and by network.
+type AccountCounts struct {
+	Total     int
+	ByState   map[account.State]int
+	ByNetwork map[string]int
+}
+
+// CountAccounts counts the accounts by state and network from an index.
+func (s *Store) CountAccounts(ctx context.Context) (AccountCounts, error) {
+	c := AccountCounts{ByState: map[account.State]int{}, ByNetwork: map[string]int{}}
+	rows, err := s.db.QueryContext(ctx, `SELECT state, network, count(*) FROM accounts GROUP BY state, network`)
+	if err != nil {
+		return c, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var state, network string
+		var n int
+		if err := rows.Scan(&state, &network, &n); err != nil {
+			return c, err
+		}
+		c.Total += n
+		c.ByState[account.State(state)] += n
+		c.ByNetwork[network] += n
+	}
+	return c, rows.Err()
+}
+
+func (s *Store) queryAccounts(ctx context.Context, query string, args ...any) ([]account.Account, error) {
+	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -255,3 +255,58 @@ func TestSettingsAndNetworkApps(t *testing.T) {
 		t.Fatalf("app = %+v %v", app, err)
 	}
 }
+
+// The first screenful and the counts are read by index: their cost does not
+// grow with the number of accounts, and the head is the full list's start.
+func TestAccountsHeadAndCountsByIndex(t *testing.T) {
+	s := openTemp(t)
+	states := []account.State{account.Connected, account.Expiring, account.Disconnected, account.Connected}
+	networks := []string{"mastodon", "bluesky", "x"}
+	for i := 0; i < 60; i++ {
+		exp := time.Unix(1_800_000_000, 0).Add(time.Duration(i%17) * 24 * time.Hour)
+		a := account.Account{Network: networks[i%3], RemoteID: fmt.Sprint(i), Handle: fmt.Sprint("@u", i),
+			DisplayName: fmt.Sprint("User ", 60-i), State: states[i%4], ExpiresAt: &exp}
+		if i%10 == 0 {
+			a.ExpiresAt = nil
+		}
+		if _, err := s.SaveAccount(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	all, _ := s.Accounts(ctx)
+	head, err := s.AccountsHead(ctx, 25)
+	if err != nil || len(head) != 25 {
+		t.Fatalf("head: %d, %v", len(head), err)
+	}
+	for i := range head {
+		if head[i].ID != all[i].ID {
+			t.Fatalf("head[%d] = %d, full list has %d there", i, head[i].ID, all[i].ID)
+		}
+	}
+	c, err := s.CountAccounts(ctx)
+	if err != nil || c.Total != 60 || c.ByState[account.Connected] != 30 || c.ByState[account.Expiring] != 15 ||
+		c.ByState[account.Disconnected] != 15 || c.ByNetwork["x"] != 20 {
+		t.Fatalf("counts = %+v, %v", c, err)
+	}
+	for _, q := range []struct{ name, sql string }{
+		{"head", `SELECT ` + accountColumns + ` FROM accounts ` + displayOrder + ` LIMIT 25`},
+		{"counts", `SELECT state, network, count(*) FROM accounts GROUP BY state, network`},
+	} {
+		rows, err := s.db.Query(`EXPLAIN QUERY PLAN ` + q.sql)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plan []string
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			rows.Scan(&id, &parent, &unused, &detail)
+			plan = append(plan, detail)
+		}
+		rows.Close()
+		joined := strings.Join(plan, "; ")
+		if !strings.Contains(joined, "INDEX") || strings.Contains(joined, "TEMP B-TREE") {
+			t.Errorf("%s is not read by index: %s", q.name, joined)
+		}
+	}
+}
