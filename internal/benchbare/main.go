@@ -5,10 +5,10 @@
 //
 // Once the label is set and the window shown it prints Marker on standard
 // error from the UI goroutine, through fyne.Do from a goroutine started
-// before the run loop, which is the same path the app takes to log
-// "accounts window shows profiles" after its first load (ui/accounts.go
-// reload -> show). scripts/bench.sh times exec to that line, reads its peak
-// RSS and its CPU time while idle.
+// right after Show, which is the same path the app takes to log "accounts
+// window shows profiles" when its first list went in before Show
+// (ui/accounts.go showWindow -> announce). scripts/bench.sh times exec to
+// that line, reads its peak RSS and its CPU time while idle.
 package main
 
 import (
