@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -290,12 +291,32 @@ func TestConnectMastodonThroughTheBrowser(t *testing.T) {
 		d.WaitWindow(t, "SocialOmm", time.Minute)
 		app.WaitOutput(t, "count=2", 30*time.Second)
 		plain := d.ScreenshotPainted(t, "accounts-two-profiles", 30*time.Second)
-		// The first row's ⋯ button sits at the right end of the first row.
+		// The first row's ⋯ button sits at the right end of the first row;
+		// its menu's Check now asks the network about that profile.
+		firstRow := c.accounts(t)[0]
 		d.Click(t, rowMenuX, rowMenuY)
 		menu := d.ScreenshotPainted(t, "accounts-row-menu", 30*time.Second)
 		if sameFile(t, plain, menu) {
 			t.Fatal("clicking the row's ⋯ button changed nothing on screen")
 		}
+		// Check times are stored to the second: let one pass, so the
+		// check the click starts is told from the last one.
+		if last := firstRow.LastCheckedAt; last != nil {
+			poll(t, "a second after the last check", 5*time.Second, func() (bool, string) {
+				return time.Now().After(last.Add(time.Second)), ""
+			})
+		}
+		d.Click(t, rowMenuX-40, rowMenuY+rowMenuCheckNowDY)
+		poll(t, "the first row's Check now", 30*time.Second, func() (bool, string) {
+			for _, a := range c.accounts(t) {
+				if a.ID == firstRow.ID {
+					moved := a.LastCheckedAt != nil && (firstRow.LastCheckedAt == nil || a.LastCheckedAt.After(*firstRow.LastCheckedAt))
+					return moved, fmt.Sprintf("%s last checked %v", a.Handle, a.LastCheckedAt)
+				}
+			}
+			return false, "the first row's account is gone"
+		})
+		d.ScreenshotPainted(t, "accounts-checked", 30*time.Second)
 		app.Signal(t, syscall.SIGTERM)
 		if code := app.WaitExit(t, 10*time.Second); code != 0 {
 			t.Fatalf("exit %d\n%s", code, app.Output())
@@ -383,7 +404,12 @@ func strconvItoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 // Where the first row's ⋯ button is in the 880x600 Accounts window, which
 // Xvfb (no window manager) places at the top left.
-const rowMenuX, rowMenuY = 850, 128
+// With two profiles and no banner the first row is below the search bar.
+// Its menu opens under the button: Update, then Check now.
+const (
+	rowMenuX, rowMenuY = 857, headerY + 120
+	rowMenuCheckNowDY  = 76
+)
 
 func sameFile(t *testing.T, a, b string) bool {
 	t.Helper()

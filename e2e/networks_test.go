@@ -29,13 +29,13 @@ import (
 // manager: windows open at the top left): the header's Connect account
 // button, and the Connect menu's items under it, one row each.
 const (
-	netConnectX, netConnectY = 800, 60
+	netConnectX, netConnectY = connectX, headerY
 	netMenuItemX             = 760
-	netMenuFirstY            = 101
+	netMenuFirstY            = headerY + 41
 	netMenuRowH              = 39
 	// The Settings window (also at the top left): its Networks tab, and
 	// the networks' own tabs down its left side.
-	netSettingsX, netSettingsY = 663, 60
+	netSettingsX, netSettingsY = settingsX, headerY
 	netNetworksTabX, netTabY   = 211, 21
 	netSideX                   = 63
 	netSideLinkedInY           = 170

@@ -19,11 +19,14 @@ import (
 )
 
 // Where the Accounts window (880x600 at the top left: Xvfb has no window
-// manager) draws its header buttons, right-aligned below the menu bar.
+// manager) draws its header buttons, right-aligned at its top (there is no
+// menu bar off macOS). Every test that clicks the header uses these.
 const (
-	headerY  = 60
-	composeX = 467
-	queueX   = 571
+	headerY   = 32
+	composeX  = 467
+	queueX    = 571
+	settingsX = 663
+	connectX  = 800
 	// Compose's Schedule button, bottom right of its 680x640 window.
 	submitX = 620
 	submitY = 613

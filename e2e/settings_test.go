@@ -14,7 +14,7 @@ import (
 // the top left: the Accounts header's Settings button, the Settings
 // window's Email tab, and the email section's "Send test email" button.
 const (
-	settingsButtonX, settingsButtonY = 663, 60
+	settingsButtonX, settingsButtonY = settingsX, headerY
 	emailTabX, emailTabY             = 138, 21
 	sendTestX, sendTestY             = 117, 594
 )
