@@ -83,6 +83,10 @@ type accountsScreen struct {
 
 	timerMu sync.Mutex
 	timer   *time.Timer
+	// countdownAt is when the armed countdown fires (zero: none armed).
+	countdownAt time.Time
+	// rows are the row widgets the list has made; UI goroutine only.
+	rows []*accountRow
 
 	// reloading is set while a reload runs; reloadAgain when changes came
 	// in meanwhile.
@@ -806,20 +810,31 @@ func thousands(n int) string {
 // scheduleCountdown arms the one timer of the whole list for the moment the
 // soonest countdown text changes: no timer per row and no redraw before
 // any text would change.
+//
+// Only the rows the list has made count (those on screen, and the few it
+// keeps for scrolling): of 5,000 profiles one always expires within the
+// hour, but if it is not on screen, redrawing for it every minute is work
+// for nothing. A row that scrolls in re-arms the timer if it changes sooner
+// (countdownShown).
 func (s *accountsScreen) scheduleCountdown() {
-	expiries := make([]*time.Time, len(s.accounts))
-	for i := range s.accounts {
-		expiries[i] = s.accounts[i].ExpiresAt
+	var expiries []*time.Time
+	for _, r := range s.rows {
+		if r.account.ID != 0 {
+			expiries = append(expiries, countingDown(r.account))
+		}
 	}
-	wait, ok := expiry.Earliest(s.backend.Now(), expiries)
+	now := s.backend.Now()
+	wait, ok := expiry.Earliest(now, expiries)
 	s.timerMu.Lock()
 	defer s.timerMu.Unlock()
 	if s.timer != nil {
 		s.timer.Stop()
 	}
+	s.countdownAt = time.Time{}
 	if !ok {
 		return
 	}
+	s.countdownAt = now.Add(wait)
 	s.timer = time.AfterFunc(wait, func() {
 		fyne.Do(func() {
 			if s.onRedraw != nil {
@@ -829,6 +844,35 @@ func (s *accountsScreen) scheduleCountdown() {
 			s.scheduleCountdown()
 		})
 	})
+}
+
+// countdownShown re-arms the countdown when a row just put on screen
+// changes its text sooner than the timer would fire. UI goroutine only.
+func (s *accountsScreen) countdownShown(a account.Account) {
+	now := s.backend.Now()
+	next := expiry.NextChange(now, countingDown(a))
+	if next <= 0 {
+		return
+	}
+	s.timerMu.Lock()
+	sooner := s.countdownAt.IsZero() || now.Add(next).Before(s.countdownAt)
+	s.timerMu.Unlock()
+	if sooner {
+		s.scheduleCountdown()
+	}
+}
+
+// countingDown is the expiry a row counts down to (or back from), or nil
+// when its second line says something else: why access was lost, or that
+// the network could not be asked.
+func countingDown(a account.Account) *time.Time {
+	switch {
+	case a.State == account.Disconnected && a.Reason != account.ReasonExpired:
+		return nil
+	case a.State != account.Disconnected && strings.HasPrefix(a.LastError, "Could not check"):
+		return nil
+	}
+	return a.ExpiresAt
 }
 
 // banner is a tinted strip with an icon and a message.

@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/socialomm/desktop/core/account"
+	"github.com/socialomm/desktop/core/expiry"
 	"github.com/socialomm/desktop/core/secret"
 	"github.com/socialomm/desktop/core/store"
 )
@@ -439,4 +440,38 @@ func TestFirstFrameReadsOnlyTheFirstScreenful(t *testing.T) {
 		t.Fatalf("after the rest: %d loaded, %q", len(s.all), s.summary.Text)
 	}
 	t.Cleanup(s.window.Close)
+}
+
+// TestCountdownFollowsTheRowsOnScreen: the countdown is armed for the rows
+// on screen only: lost profiles (no countdown) fill the window, so a profile
+// expiring within the hour further down arms nothing until it scrolls in.
+func TestCountdownFollowsTheRowsOnScreen(t *testing.T) {
+	var list []account.Account
+	for i := 0; i < 40; i++ {
+		exp := testNow.Add(-24 * time.Hour)
+		list = append(list, account.Account{ID: int64(i + 1), Network: "mastodon", Handle: fmt.Sprintf("@lost%d@example.org", i),
+			State: account.Disconnected, Reason: account.ReasonRevoked, ExpiresAt: &exp})
+	}
+	soon := testNow.Add(30*time.Minute + 10*time.Second)
+	list = append(list, account.Account{ID: 99, Network: "mastodon", Handle: "@soon@example.org",
+		State: account.Expiring, ExpiresAt: &soon})
+	b := &fakeBackend{now: testNow, accounts: list}
+	s, _ := newTestScreen(t, b)
+	s.window.Resize(fyne.NewSize(880, 600))
+	s.list.Refresh()
+	s.scheduleCountdown()
+	s.timerMu.Lock()
+	armed := s.countdownAt
+	s.timerMu.Unlock()
+	if !armed.IsZero() {
+		t.Fatalf("countdown armed for %s with only lost profiles on screen", armed.Sub(testNow))
+	}
+	s.list.ScrollToBottom()
+	s.timerMu.Lock()
+	armed = s.countdownAt
+	s.timerMu.Unlock()
+	// Its text, "Expires in 30 minutes", changes within the minute.
+	if want := testNow.Add(expiry.NextChange(testNow, &soon)); !armed.Equal(want) || armed.Sub(testNow) > time.Minute {
+		t.Fatalf("after scrolling to the profile expiring soon the countdown fires at +%s, want +%s", armed.Sub(testNow), want.Sub(testNow))
+	}
 }

@@ -52,6 +52,7 @@ func newAccountRow(s *accountsScreen) *accountRow {
 	r.more = widget.NewButtonWithIcon("", theme.MoreHorizontalIcon(), r.showMenu)
 	r.more.Importance = widget.LowImportance
 	r.ExtendBaseWidget(r)
+	s.rows = append(s.rows, r)
 	return r
 }
 
@@ -81,6 +82,7 @@ func (r *accountRow) set(a account.Account, now time.Time) {
 	r.state.Text, r.state.Color = text, theme.Color(colour)
 	r.state.Refresh()
 	r.expires.SetText(expiryLine(a, now))
+	r.screen.countdownShown(a)
 }
 
 // stateText is the row's state as a person reads it, with its colour.
