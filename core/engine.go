@@ -202,29 +202,22 @@ func (e *Engine) OnAccountsChange(fn func()) {
 }
 
 // postsChanged tells OnChange listeners that posts changed.
-func (e *Engine) postsChanged() {
-	e.mu.Lock()
-	fns := append([]func(){}, e.listeners...)
-	e.mu.Unlock()
-	for _, fn := range fns {
-		fn()
-	}
-}
+func (e *Engine) postsChanged() { e.tell(&e.listeners) }
 
 // saved tells saveListeners an account was stored.
-func (e *Engine) saved() {
-	e.mu.Lock()
-	fns := append([]func(){}, e.saveListeners...)
-	e.mu.Unlock()
-	for _, fn := range fns {
-		fn()
-	}
-}
+func (e *Engine) saved() { e.tell(&e.saveListeners) }
 
 // changed tells every listener that accounts changed.
-func (e *Engine) changed() {
+func (e *Engine) changed() { e.tell(&e.listeners, &e.accountListeners) }
+
+// tell calls the listeners of the given lists, outside the lock so that a
+// listener may register another or read the engine.
+func (e *Engine) tell(lists ...*[]func()) {
 	e.mu.Lock()
-	fns := append(append([]func(){}, e.listeners...), e.accountListeners...)
+	var fns []func()
+	for _, l := range lists {
+		fns = append(fns, *l...)
+	}
 	e.mu.Unlock()
 	for _, fn := range fns {
 		fn()
