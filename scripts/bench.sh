@@ -48,31 +48,11 @@ if [ -z "${SOCIALOMM_BENCH_INSIDE:-}" ]; then
     echo "bench: perl with Time::HiRes is needed to time log lines (Debian package perl)" >&2
     exit 1
   fi
-  # The same bus as scripts/test-integration.sh: no service activation, so
-  # nothing but the keyring this script starts answers on it.
-  busconf=$(mktemp --tmpdir socialomm-bench-bus.XXXXXX.conf)
-  trap 'rm -f "$busconf"' EXIT
-  cat >"$busconf" <<'CONF'
-<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <keep_umask/>
-  <listen>unix:tmpdir=/tmp</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-  <limit name="max_incoming_bytes">1000000000</limit>
-  <limit name="max_outgoing_bytes">1000000000</limit>
-  <limit name="max_message_size">1000000000</limit>
-  <limit name="max_replies_per_connection">50000</limit>
-</busconfig>
-CONF
+  # The same bus as scripts/test-integration.sh (scripts/test-bus.conf): no
+  # service activation, so nothing but the keyring this script starts
+  # answers on it.
   # dbus-daemon's "Failed to set fd limit" warning is noise here.
-  SOCIALOMM_BENCH_INSIDE=1 dbus-run-session --config-file="$busconf" -- bash "$0" "$@" \
+  SOCIALOMM_BENCH_INSIDE=1 dbus-run-session --config-file="$root/scripts/test-bus.conf" -- bash "$0" "$@" \
     2> >(grep -v 'Failed to set fd limit' >&2)
   exit $?
 fi
@@ -270,22 +250,9 @@ xev_pid=$!
 started+=("$xev_pid")
 
 # A notification server, as every desktop has (the app's outbox retries
-# when none answers): dunst, configured as internal/testbed does.
+# when none answers): dunst, with the tests' config (internal/testbed/dunstrc).
 mkhome "$W/home-dunst"
-cat >"$W/home-dunst/dunstrc" <<'DUNST'
-[global]
-    monitor = 0
-    follow = none
-    font = Monospace 9
-    idle_threshold = 0
-    show_indicators = no
-[urgency_low]
-    timeout = 10
-[urgency_normal]
-    timeout = 10
-[urgency_critical]
-    timeout = 0
-DUNST
+cp internal/testbed/dunstrc "$W/home-dunst/dunstrc"
 # shellcheck disable=SC2046
 env $(homeenv "$W/home-dunst") dunst -config "$W/home-dunst/dunstrc" >"$logs/dunst.log" 2>&1 &
 dunst_pid=$!

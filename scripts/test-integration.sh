@@ -23,32 +23,5 @@ unset LC_ALL LC_MESSAGES LANGUAGE
 
 mkdir -p artifacts
 
-# The test bus is Debian's session bus without service activation: every
-# service a test needs (gnome-keyring, dunst) is started by internal/testbed
-# under a temp HOME. With activation on, a call to a service the test did
-# not start would launch the real one with the real HOME (a stray keyring
-# daemon writing into ~/.local/share/keyrings); without it the call fails at
-# once with ServiceUnknown, which is what a test should see.
-busconf=$(mktemp --tmpdir socialomm-test-bus.XXXXXX.conf)
-trap 'rm -f "$busconf"' EXIT
-cat >"$busconf" <<'CONF'
-<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <keep_umask/>
-  <listen>unix:tmpdir=/tmp</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-  <limit name="max_incoming_bytes">1000000000</limit>
-  <limit name="max_outgoing_bytes">1000000000</limit>
-  <limit name="max_message_size">1000000000</limit>
-  <limit name="max_replies_per_connection">50000</limit>
-</busconfig>
-CONF
-
-dbus-run-session --config-file="$busconf" -- go test ./e2e/... -count=1 -timeout 30m "$@"
+# A private session bus without service activation (why: scripts/test-bus.conf).
+dbus-run-session --config-file="$root/scripts/test-bus.conf" -- go test ./e2e/... -count=1 -timeout 30m "$@"

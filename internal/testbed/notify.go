@@ -2,6 +2,7 @@ package testbed
 
 import (
 	"bytes"
+	_ "embed"
 	"fmt"
 	"os"
 	"os/exec"
@@ -72,20 +73,10 @@ func StartNotifications(t testing.TB, d *Display) *Notifications {
 	return n
 }
 
-// A small dunst config: no history limit games, no sounds or scripts.
-const dunstrc = `[global]
-    monitor = 0
-    follow = none
-    font = Monospace 9
-    idle_threshold = 0
-    show_indicators = no
-[urgency_low]
-    timeout = 10
-[urgency_normal]
-    timeout = 10
-[urgency_critical]
-    timeout = 0
-`
+// dunstrc is the dunst config the tests and `make bench` share.
+//
+//go:embed dunstrc
+var dunstrc string
 
 // All is every notification captured so far, oldest first.
 func (n *Notifications) All() []Notification { return n.parser.all() }
