@@ -193,7 +193,7 @@ func (r renderer) facts(ev Event) facts {
 		f.title = name + " expires in " + in
 		f.subject = "The connection to " + name + " expires in " + in
 		f.what = fmt.Sprintf("The connection to %s ends on %s, in %s.", name, r.when(ev.ExpiresAt), in)
-		f.why = "Every connection lasts a limited time: the network's own limit, capped by the connection lifespan in Settings."
+		f.why = expiryWhy
 		if ev.HeldPosts > 0 {
 			f.affects = plural(ev.HeldPosts, "scheduled post is", "scheduled posts are") + " waiting for this profile"
 			if !ev.NextDue.IsZero() {
@@ -280,40 +280,21 @@ func (r renderer) render(ev Event, ch Channel) Message {
 // Several events about one account (the first notice and a reminder that
 // both waited for the mail server) count once, the latest.
 func (r renderer) renderLoss(events []Event, ch Channel) Message {
-	latest := map[int64]int{}
-	var list []Event
-	for _, ev := range events {
-		key := ev.Profile.AccountID
-		if i, ok := latest[key]; ok && key != 0 {
-			if ev.Reminder >= list[i].Reminder {
-				list[i] = ev
-			}
-			continue
-		}
-		latest[key] = len(list)
-		list = append(list, ev)
-	}
+	list := onePerAccount(events, func(ev, kept Event) bool { return ev.Reminder >= kept.Reminder })
 	if len(list) == 1 {
 		return r.render(list[0], ch)
 	}
 	sort.SliceStable(list, func(i, j int) bool { return list[i].At.Before(list[j].At) })
 
 	allNew := true
-	var names []string
 	for _, ev := range list {
 		allNew = allNew && ev.Reminder == 0
-		names = append(names, ev.Profile.Name())
 	}
 	title := plural(len(list), "profile", "profiles") + " disconnected"
 	if !allNew {
 		title = plural(len(list), "profile needs", "profiles need") + " reconnecting"
 	}
-	shown := names
-	more := ""
-	if len(shown) > 3 {
-		shown, more = shown[:3], fmt.Sprintf(" and %d more", len(names)-3)
-	}
-	subject := title + ": " + strings.Join(shown, ", ") + more
+	subject := namedSubject(title, list)
 	todo := "Open SocialOmm → Accounts, and on each of them choose ⋯ → Update and sign in again."
 
 	type line struct{ head, why, affects string }
@@ -367,6 +348,43 @@ func (r renderer) renderLoss(events []Event, ch Channel) Message {
 	return Message{Title: subject, Text: text.String(), HTML: h.String()}
 }
 
+// expiryWhy is why a connection expires, as every expiry warning says it.
+const expiryWhy = "Every connection lasts a limited time: the network's own limit, capped by the connection lifespan in Settings."
+
+// onePerAccount keeps one event per account, in first-seen order: a later
+// one replaces the kept one when newer says so (the first notice and a
+// reminder that both waited for the mail server count once). Events with
+// no account all stay.
+func onePerAccount(events []Event, newer func(ev, kept Event) bool) []Event {
+	at := map[int64]int{}
+	var list []Event
+	for _, ev := range events {
+		key := ev.Profile.AccountID
+		if i, ok := at[key]; ok && key != 0 {
+			if newer(ev, list[i]) {
+				list[i] = ev
+			}
+			continue
+		}
+		at[key] = len(list)
+		list = append(list, ev)
+	}
+	return list
+}
+
+// namedSubject is a merged email's subject: title, then the first three
+// profiles by name and how many more.
+func namedSubject(title string, list []Event) string {
+	var names []string
+	for i, ev := range list {
+		if i == 3 {
+			return title + ": " + strings.Join(names, ", ") + fmt.Sprintf(" and %d more", len(list)-3)
+		}
+		names = append(names, ev.Profile.Name())
+	}
+	return title + ": " + strings.Join(names, ", ")
+}
+
 // desktopShown is how many profiles a merged desktop notification names; a
 // notification server shows a few lines, and the window has the rest.
 const desktopShown = 5
@@ -390,29 +408,16 @@ func desktopList(bullets []string, todo string) string {
 // message, soonest first. Several warnings about one account (two warning
 // days that both waited for the mail server) count once, the latest.
 func (r renderer) renderExpiring(events []Event, ch Channel) Message {
-	latest := map[int64]int{}
-	var list []Event
-	for _, ev := range events {
-		key := ev.Profile.AccountID
-		if i, ok := latest[key]; ok && key != 0 {
-			if !ev.At.Before(list[i].At) {
-				list[i] = ev
-			}
-			continue
-		}
-		latest[key] = len(list)
-		list = append(list, ev)
-	}
+	list := onePerAccount(events, func(ev, kept Event) bool { return !ev.At.Before(kept.At) })
 	if len(list) == 1 {
 		return r.render(list[0], ch)
 	}
 	sort.SliceStable(list, func(i, j int) bool { return list[i].ExpiresAt.Before(list[j].ExpiresAt) })
 
 	title := plural(len(list), "profile expires", "profiles expire") + " soon"
-	var names, heads []string
+	var heads []string
 	held := 0
 	for _, ev := range list {
-		names = append(names, ev.Profile.Name())
 		head := fmt.Sprintf("%s: expires in %s, on %s", ev.Profile.Name(), timeLeft(ev.ExpiresAt.Sub(r.now)), r.when(ev.ExpiresAt))
 		if ev.HeldPosts > 0 {
 			head += "; " + plural(ev.HeldPosts, "scheduled post", "scheduled posts") + " waiting"
@@ -420,12 +425,8 @@ func (r renderer) renderExpiring(events []Event, ch Channel) Message {
 		heads = append(heads, head)
 		held += ev.HeldPosts
 	}
-	shown, more := names, ""
-	if len(shown) > 3 {
-		shown, more = shown[:3], fmt.Sprintf(" and %d more", len(names)-3)
-	}
-	subject := title + ": " + strings.Join(shown, ", ") + more
-	why := "Every connection lasts a limited time: the network's own limit, capped by the connection lifespan in Settings."
+	subject := namedSubject(title, list)
+	why := expiryWhy
 	affects := "Posts due after a connection ends are held until you renew it."
 	if held > 0 {
 		affects = plural(held, "scheduled post is", "scheduled posts are") + " waiting for these profiles. " + affects
