@@ -363,8 +363,19 @@ say "first_frame_bare $ff_bare ms"
 say "first_frame_app_cold $(cat "$W/ff_app_cold") ms"
 say "first_frame_bare_cold $(cat "$W/ff_bare_cold") ms"
 
+verdict() { # verdict NAME OK TEXT
+  local v=MISS
+  [ "$2" = 1 ] && v=PASS
+  say "$v $1: $3"
+}
+holds() { awk "BEGIN { print ($1) ? 1 : 0 }"; }
+first_frame_verdict() {
+  verdict first_frame "$(holds "$ff_app <= 1.5 * $ff_bare")" \
+    "$ff_app ms vs bare $ff_bare ms = $(awk -v a="$ff_app" -v b="$ff_bare" 'BEGIN { printf "%.2f", a / b }')x (target <= 1.5x)"
+}
+
 if [ "$ONLY" = first_frame ]; then
-  say "$(awk -v a="$ff_app" -v b="$ff_bare" 'BEGIN { print (a <= 1.5 * b) ? "PASS" : "MISS" }') first_frame: $ff_app ms vs bare $ff_bare ms = $(awk -v a="$ff_app" -v b="$ff_bare" 'BEGIN { printf "%.2f", a / b }')x (target <= 1.5x)"
+  first_frame_verdict
   say "bench took $(awk -v a="$began" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", b - a }') s"
   exit 0
 fi
@@ -479,14 +490,7 @@ say "health_sweep_x_server_bound $(printf '%.3f' "$sweep_x") ratio"
 say "health_sweep_app_only_s $(printf '%.2f' "$(metric latency=0s wall_s)") s"
 
 # ---------------------------------------------------------------------------
-verdict() { # verdict NAME OK TEXT
-  local v=MISS
-  [ "$2" = 1 ] && v=PASS
-  say "$v $1: $3"
-}
-holds() { awk "BEGIN { print ($1) ? 1 : 0 }"; }
-verdict first_frame "$(holds "$ff_app <= 1.5 * $ff_bare")" \
-  "$ff_app ms vs bare $ff_bare ms = $(awk -v a="$ff_app" -v b="$ff_bare" 'BEGIN { printf "%.2f", a / b }')x (target <= 1.5x)"
+first_frame_verdict
 verdict rss "$(holds "$rss_app <= 1.5 * $rss_bare + 60")" \
   "$rss_app MB vs limit $(awk -v b="$rss_bare" 'BEGIN { printf "%.1f", 1.5 * b + 60 }') MB = 1.5 x bare $rss_bare MB + 60 MB"
 when="after the startup sweep"
