@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -81,7 +80,12 @@ func writeJSON(w interface{ Write([]byte) (int, error) }, v any) error {
 // signIn reports the browser flow's progress on stderr, so stdout stays
 // the account's JSON.
 func (r *runner) signIn() core.SignIn {
-	return core.SignIn{Progress: func(msg string) { fmt.Fprintln(r.io.Stderr, msg) }}
+	in := core.SignIn{Progress: func(msg string) { fmt.Fprintln(r.io.Stderr, msg) }}
+	if r.shared != nil {
+		// The browser the person's own command would open.
+		in.Open = oauth.SystemOpenerFor(r.shared.logger, r.getenv)
+	}
+	return in
 }
 
 // AppPasswordEnv carries a Bluesky app password to connect and update, so
@@ -230,7 +234,7 @@ func (r *runner) askPaste(ctx context.Context, p *core.PasteSignIn, open bool) (
 	fmt.Fprintf(r.io.Stderr, "When the browser shows an address starting with %s (a page that does not load),\n"+
 		"copy that whole address, paste it here and press Enter:\n", p.RedirectURI)
 	if open {
-		if err := oauth.SystemOpener(nil)(ctx, p.URL); err != nil {
+		if err := oauth.SystemOpenerFor(nil, r.getenv)(ctx, p.URL); err != nil {
 			fmt.Fprintf(r.io.Stderr, "(Could not open the browser: %v. Open the page above yourself.)\n", err)
 		}
 	}
@@ -251,7 +255,7 @@ func (r *runner) askPaste(ctx context.Context, p *core.PasteSignIn, open bool) (
 // appPassword reads an app password from the environment or the first line
 // of standard input.
 func (r *runner) appPassword() (string, error) {
-	if v := os.Getenv(AppPasswordEnv); v != "" {
+	if v := r.getenv(AppPasswordEnv); v != "" {
 		return v, nil
 	}
 	if r.io.Stdin == nil {

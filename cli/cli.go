@@ -53,8 +53,17 @@ type Frontend struct {
 
 // Main runs the command line and returns the exit status.
 func Main(args []string, front Frontend, io IO) int {
-	r := &runner{io: io, gui: front.Window, startupError: front.StartupError}
-	err := r.run(context.Background(), args)
+	r := &runner{io: io, gui: front.Window, startupError: front.StartupError, getenv: os.Getenv}
+	return r.main(context.Background(), args)
+}
+
+// main runs args and turns the outcome into an exit status, with its
+// message on stderr: the same here and in an owner running the command for
+// another process.
+func (r *runner) main(ctx context.Context, args []string) int {
+	r.args = args
+	err := r.run(ctx, args)
+	io := r.io
 	if err == nil {
 		return 0
 	}
@@ -89,6 +98,17 @@ type runner struct {
 	gui          GUI
 	startupError func(message string)
 	dataDir      string
+	// args are the whole command line, as forwarded to an owner.
+	args []string
+	// getenv reads the environment of the process that typed the command
+	// (the owner's differs).
+	getenv func(string) string
+	// shared is set in the owner running a command for another process:
+	// openEngine lends it the owner's engine.
+	shared *sharedEngine
+	// waited, when set (tests), hears each time the runner waits for
+	// the data folder's holder.
+	waited func(instance.Holder)
 }
 
 type command struct {
@@ -98,18 +118,27 @@ type command struct {
 	run     func(r *runner, ctx context.Context, args []string) error
 	// sub lists subcommands; a command has either run or sub.
 	sub []*command
+	// local commands always run in the process that was started (they
+	// need no engine, or are the owner); all others run in the folder's
+	// owner when one runs.
+	local bool
+	// stdinLine says the command, with these words, reads one line of
+	// stdin (a secret) that the command line reads up front, without
+	// echo from a terminal, prompting with stdinPrompt.
+	stdinLine   func(args []string) bool
+	stdinPrompt func(args []string) string
 }
 
 func (r *runner) commands() []*command {
 	return []*command{
 		{name: "daemon", summary: "run the engine without a window until SIGINT/SIGTERM",
-			usage: "socialomm daemon [--data-dir DIR]", run: (*runner).daemon},
+			usage: "socialomm daemon [--data-dir DIR]", run: (*runner).daemon, local: true},
 		{name: "accounts", summary: "list and manage connected profiles", sub: accountCommands()},
 		{name: "notify", summary: "send a test notification; list what waits", sub: notifyCommands()},
 		{name: "posts", summary: "schedule posts and see how they went", sub: postsCommands()},
 		{name: "settings", summary: "read and change settings", sub: settingsCommands()},
 		{name: "dev", summary: "tools for developers and benchmarks", sub: devCommands()},
-		{name: "version", summary: "print the version", usage: "socialomm version",
+		{name: "version", summary: "print the version", usage: "socialomm version", local: true,
 			run: func(r *runner, _ context.Context, _ []string) error {
 				fmt.Fprintln(r.io.Stdout, "SocialOmm "+Version)
 				return nil
@@ -185,7 +214,10 @@ func (r *runner) dispatch(ctx context.Context, path string, cmds []*command, arg
 		if c.sub != nil {
 			return r.dispatch(ctx, path+" "+c.name, c.sub, rest)
 		}
-		return c.run(r, ctx, rest)
+		if c.local || r.shared != nil || wantsHelp(rest) {
+			return c.run(r, ctx, rest)
+		}
+		return r.route(ctx, c, strings.TrimPrefix(path+" "+c.name, "socialomm "), rest)
 	}
 	return usageError("unknown command %q for %s", name, path)
 }
@@ -203,6 +235,18 @@ func (r *runner) groupHelp(path string, cmds []*command, args []string) error {
 		}
 	}
 	return &exitError{code: 2, msg: b.String()}
+}
+
+func wantsHelp(args []string) bool {
+	for _, a := range args {
+		if a == "--" {
+			return false
+		}
+		if a == "-h" || a == "-help" || a == "--help" {
+			return true
+		}
+	}
+	return false
 }
 
 // firstWord is the index of the first argument that is not a flag or a
@@ -282,8 +326,13 @@ func (r *runner) resolvedDataDir() (string, error) {
 	return core.DefaultDataDir()
 }
 
-// openEngine opens the store for a short command.
+// openEngine opens the store for a short command (which holds the
+// folder's lock), or lends the owner's engine to a command it runs for
+// another process.
 func (r *runner) openEngine(ctx context.Context, stderrLevel slog.Level) (*core.Engine, *slog.Logger, func(), error) {
+	if r.shared != nil {
+		return r.shared.engine, r.shared.logger, func() {}, nil
+	}
 	dir, err := r.resolvedDataDir()
 	if err != nil {
 		return nil, nil, nil, err
@@ -305,18 +354,30 @@ func (r *runner) openEngine(ctx context.Context, stderrLevel slog.Level) (*core.
 
 // longRunning takes the data folder's lock, opens the engine and calls fn.
 // A second start on the same folder never runs a second engine.
-func (r *runner) longRunning(ctx context.Context, raise bool, fn func(Env) error) error {
+// A short command holding the folder is waited for.
+func (r *runner) longRunning(ctx context.Context, kind instance.Kind, fn func(Env) error) error {
 	dir, err := r.resolvedDataDir()
 	if err != nil {
 		return err
 	}
-	lock, err := instance.Acquire(dir, nil)
-	if errors.Is(err, instance.ErrRunning) {
-		if raise && instance.AskToShow(ctx, dir) {
-			fmt.Fprintln(r.io.Stderr, "SocialOmm is already running on this data folder; its window was brought forward.")
-			return nil
+	var lock *instance.Lock
+	w := r.newWaiter()
+	for {
+		lock, err = instance.Acquire(dir, instance.Holder{Kind: kind}, nil)
+		var held *instance.HeldError
+		if !errors.As(err, &held) {
+			break
 		}
-		return &exitError{code: 1, msg: "socialomm: " + err.Error() + ". Quit it first, or use another --data-dir."}
+		if held.Known && held.Holder.Kind.Owner() {
+			if kind == instance.Window && instance.AskToShow(ctx, dir) {
+				fmt.Fprintln(r.io.Stderr, "SocialOmm is already running on this data folder; its window was brought forward.")
+				return nil
+			}
+			return &exitError{code: 1, msg: "socialomm: " + err.Error() + ". Quit it first, or use another --data-dir."}
+		}
+		if err := w.wait(ctx, held); err != nil {
+			return err
+		}
 	}
 	if err != nil {
 		return err
@@ -327,7 +388,12 @@ func (r *runner) longRunning(ctx context.Context, raise bool, fn func(Env) error
 		return err
 	}
 	defer closeAll()
+	// Commands from other processes run on this engine once the front end
+	// listens (Serve); they end before the engine closes.
+	lock.HandleCommands(r.serveCommands(&sharedEngine{engine: e, logger: logger}))
+	defer lock.StopServing()
 	exit := func(code int) {
+		lock.StopServing()
 		closeAll()
 		lock.Release()
 		os.Exit(code)
@@ -344,7 +410,7 @@ func (r *runner) window(ctx context.Context) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	started := false
-	err := r.longRunning(ctx, true, func(env Env) error {
+	err := r.longRunning(ctx, instance.Window, func(env Env) error {
 		started = true
 		return r.gui(ctx, env)
 	})
@@ -365,7 +431,7 @@ func (r *runner) daemon(ctx context.Context, args []string) error {
 	if _, err := parseInterspersed(fs, args, 0); err != nil {
 		return err
 	}
-	return r.longRunning(ctx, false, func(env Env) error {
+	return r.longRunning(ctx, instance.Daemon, func(env Env) error {
 		ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 		defer stop()
 		env.Lock.Serve(func() {})

@@ -19,8 +19,13 @@ type result struct {
 
 func run(t *testing.T, args ...string) result {
 	t.Helper()
+	return runWithStdin(t, "", args...)
+}
+
+func runWithStdin(t *testing.T, stdin string, args ...string) result {
+	t.Helper()
 	var out, errOut bytes.Buffer
-	code := Main(args, Frontend{Window: func(context.Context, Env) error { return nil }}, IO{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut})
+	code := Main(args, Frontend{Window: func(context.Context, Env) error { return nil }}, IO{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errOut})
 	return result{code, out.String(), errOut.String()}
 }
 
@@ -92,7 +97,7 @@ func TestSettingsRoundTripAndSecretsStayOutOfOutput(t *testing.T) {
 	if r := run(t, "--data-dir", dir, "settings", "get", "lifespan.days"); r.stdout != "30\n" {
 		t.Fatalf("get: %+v", r)
 	}
-	r := run(t, "settings", "set", "smtp.password", "s3cret-pw")
+	r := runWithStdin(t, "s3cret-pw\n", "settings", "set", "smtp.password", "-")
 	if r.code != 0 || strings.Contains(r.stdout+r.stderr, "s3cret-pw") {
 		t.Fatalf("set password: %+v", r)
 	}

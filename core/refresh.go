@@ -28,7 +28,9 @@ type refreshAheader interface {
 }
 
 // accountLock serialises refreshes of one account: two refreshes at once
-// would rotate the refresh token twice and lose one of them.
+// would rotate the refresh token twice and lose one of them. It is enough
+// across processes too: only one process at a time runs an engine on a
+// data folder, and commands run in it (core/instance, cli/owner.go).
 func (e *Engine) accountLock(id int64) *sync.Mutex {
 	e.mu.Lock()
 	defer e.mu.Unlock()

@@ -89,6 +89,16 @@ func (n *netBed) run(t *testing.T, args ...string) *testbed.Process {
 	return p
 }
 
+// setSecret sets a secret setting the only way the command line takes
+// one: on standard input.
+func (n *netBed) setSecret(t *testing.T, key, value string) {
+	t.Helper()
+	p := n.start(t, strings.NewReader(value+"\n"), nil, "settings", "set", key, "-")
+	if code := p.WaitExit(t, time.Minute); code != 0 {
+		t.Fatalf("settings set %s -: exit %d\n%s", key, code, p.Output())
+	}
+}
+
 // loopback connects (or updates) X or LinkedIn: real Chromium opens the
 // authorize URL the app asked for; the contract server approves at once and
 // redirects to the app's loopback listener.
@@ -218,17 +228,18 @@ func TestNetworksConnectXCheckRevokeAndScreens(t *testing.T) {
 
 	t.Run("the other networks from the command line", func(t *testing.T) {
 		n.run(t, "settings", "set", "linkedin.client_id", n.li.ClientID)
-		n.run(t, "settings", "set", "linkedin.client_secret", n.li.ClientSecret)
+		n.setSecret(t, "linkedin.client_secret", n.li.ClientSecret)
 		if a := n.loopback(t, "accounts", "connect", "linkedin"); a.Handle != "John Doe" || a.State != account.Connected {
 			t.Fatalf("LinkedIn %+v", a)
 		}
 		for _, kv := range [][2]string{
-			{"facebook.app_id", n.fb.ClientID}, {"facebook.app_secret", n.fb.ClientSecret},
-			{"instagram.app_id", n.ig.ClientID}, {"instagram.app_secret", n.ig.ClientSecret},
-			{"threads.app_id", n.th.ClientID}, {"threads.app_secret", n.th.ClientSecret},
+			{"facebook.app_id", n.fb.ClientID}, {"instagram.app_id", n.ig.ClientID}, {"threads.app_id", n.th.ClientID},
 		} {
 			n.run(t, "settings", "set", kv[0], kv[1])
 		}
+		n.setSecret(t, "facebook.app_secret", n.fb.ClientSecret)
+		n.setSecret(t, "instagram.app_secret", n.ig.ClientSecret)
+		n.setSecret(t, "threads.app_secret", n.th.ClientSecret)
 		// Two Pages and no --page: they are listed, nothing is connected.
 		p := n.paste(t, "accounts", "connect", "facebook")
 		if p.ExitCode() == 0 || !strings.Contains(p.Stderr(), "1234567890") || !strings.Contains(p.Stderr(), "Ana's Bakery") ||

@@ -18,6 +18,13 @@ import (
 // only argument, with no shell in between. The program is started and not waited
 // for; it is reaped in the background.
 func SystemOpener(logger *slog.Logger) Opener {
+	return SystemOpenerFor(logger, os.Getenv)
+}
+
+// SystemOpenerFor is SystemOpener choosing the browser from getenv: the
+// environment of the person's command, when the running SocialOmm carries
+// it out for them.
+func SystemOpenerFor(logger *slog.Logger, getenv func(string) string) Opener {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
@@ -26,7 +33,7 @@ func SystemOpener(logger *slog.Logger) Opener {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		name, args := browserCommand(os.Getenv, runtime.GOOS)
+		name, args := browserCommand(getenv, runtime.GOOS)
 		// Not CommandContext: cancelling the sign-in must not kill the browser.
 		cmd := exec.Command(name, append(args, url)...)
 		cmd.Stdin, cmd.Stdout, cmd.Stderr = nil, nil, nil

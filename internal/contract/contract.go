@@ -123,6 +123,12 @@ type base struct {
 	access  map[string]*grant
 	refresh map[string]*grant
 	user    string
+	held    map[string][]*hold
+}
+
+// hold keeps one request waiting at the door until released.
+type hold struct {
+	arrived, release chan struct{}
 }
 
 func newBase(t testing.TB, name string) *base {
@@ -184,6 +190,24 @@ func (b *base) Next(route string, a Answer) {
 	b.next[route] = append(b.next[route], a)
 }
 
+// HoldNext makes the next request to route ("POST /2/oauth2/token") wait,
+// before the server reads it, until release is called; arrived is closed
+// when it comes. Tests use it to keep one request in flight while another
+// process acts. The test's end releases it too.
+func (b *base) HoldNext(route string) (arrived <-chan struct{}, release func()) {
+	h := &hold{arrived: make(chan struct{}), release: make(chan struct{})}
+	var once sync.Once
+	release = func() { once.Do(func() { close(h.release) }) }
+	b.t.Cleanup(release)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.held == nil {
+		b.held = map[string][]*hold{}
+	}
+	b.held[route] = append(b.held[route], h)
+	return h.arrived, release
+}
+
 // SetUser changes who signs in from now on.
 func (b *base) SetUser(user string) {
 	b.mu.Lock()
@@ -231,6 +255,17 @@ func (b *base) serve(w http.ResponseWriter, r *http.Request) {
 		entry.Header.Set("Authorization", "[set]")
 	}
 	route := r.Method + " " + r.URL.Path
+	b.mu.Lock()
+	var h *hold
+	if q := b.held[route]; len(q) > 0 {
+		h = q[0]
+		b.held[route] = q[1:]
+	}
+	b.mu.Unlock()
+	if h != nil {
+		close(h.arrived)
+		<-h.release
+	}
 	b.mu.Lock()
 	b.log = append(b.log, entry)
 	var scripted *Answer

@@ -180,7 +180,7 @@ func (s *XServer) lost(w http.ResponseWriter, r *http.Request) bool {
 	g := s.bearer(r)
 	st := s.currentState()
 	switch {
-	case s.dead(g), st == Revoked, st == Expired, st == Invalid:
+	case s.dead(g), st == Revoked, st == Expired, st == Invalid, s.ended(g):
 		write(w, Answer{Status: http.StatusUnauthorized, Body: XUnauthorized})
 		return false
 	case st == RateLimited:
@@ -194,6 +194,14 @@ func (s *XServer) lost(w http.ResponseWriter, r *http.Request) bool {
 		return false
 	}
 	return true
+}
+
+// ended says whether an access token has outlived the 2 hours X gives it
+// (by the server's clock): X then answers 401 like any token it refuses.
+func (s *XServer) ended(g *grant) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return g != nil && !s.now().Before(g.issued.Add(XTokenLifetime*time.Second))
 }
 
 func (s *XServer) me(w http.ResponseWriter, r *http.Request) {
