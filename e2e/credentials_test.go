@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os/exec"
+	"regexp"
 	"runtime"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -264,5 +267,53 @@ func TestStuckKeyringOneCallInFlight(t *testing.T) {
 	}
 	if received, _ := stuck.Stats(); received != 1 {
 		t.Fatalf("%d calls reached the stuck Secret Service", received)
+	}
+}
+
+// TestStuckKeyringWindowKeepsAnswering: the real window binary on a data
+// folder of 100 accounts, with a Secret Service that never answers. Its
+// startup keyring probe and connection checks hang in the keyring, yet the
+// window comes up and its instance socket answers a second start's
+// "show"; still only one keyring call reached the Secret Service.
+func TestStuckKeyringWindowKeepsAnswering(t *testing.T) {
+	testbed.RequireSessionBus(t)
+	bin := testbed.BuildBinary(t)
+	dataDir := t.TempDir()
+	run := func(name string, env []string, args ...string) *testbed.Process {
+		cmd := exec.Command(bin, append(args, "--data-dir", dataDir)...)
+		cmd.Env = env
+		return testbed.StartProcess(t, name, cmd)
+	}
+	seed := run("seed", testbed.Env(t, testbed.TempHome(t)...), "dev", "seed", "--accounts", "100", "--posts", "0", "--no-secrets")
+	if code := seed.WaitExit(t, time.Minute); code != 0 {
+		t.Fatalf("dev seed: exit %d\n%s", code, seed.Output())
+	}
+	d := testbed.StartXvfb(t)
+	stuck := testbed.StartStuckSecrets(t)
+	env := d.Env(t, testbed.TempHome(t)...)
+	first := run("socialomm", env)
+	d.WaitWindow(t, regexp.QuoteMeta(windowTitle), time.Minute)
+	stuck.WaitCall(t, 1, time.Minute)
+
+	for i := range 3 {
+		second := run(fmt.Sprintf("socialomm-show-%d", i), env)
+		if code := second.WaitExit(t, 30*time.Second); code != 0 {
+			t.Fatalf("show %d while the keyring is stuck: exit %d\n%s", i, code, second.Output())
+		}
+		if out := second.Stdout() + second.Stderr(); !strings.Contains(out, "already running") {
+			t.Fatalf("show %d: the running window did not answer:\n%s", i, second.Output())
+		}
+	}
+	if first.Exited() {
+		t.Fatalf("the window exited (%d)\n%s", first.ExitCode(), first.Output())
+	}
+	shot := d.ScreenshotPainted(t, "stuck-keyring-accounts", 30*time.Second)
+	testbed.AssertNotBlank(t, shot)
+	if received, maxWaiting := stuck.Stats(); received != 1 || maxWaiting > 1 {
+		t.Fatalf("%d calls reached the stuck Secret Service, up to %d at once; want one", received, maxWaiting)
+	}
+	first.Signal(t, syscall.SIGTERM)
+	if code := first.WaitExit(t, 30*time.Second); code != 0 {
+		t.Fatalf("after SIGTERM the window exited with %d\n%s", code, first.Output())
 	}
 }

@@ -95,7 +95,7 @@ type stuckHandler struct{ s *StuckSecrets }
 
 func (h stuckHandler) LookupObject(dbus.ObjectPath) (dbus.ServerObject, bool) { return h, true }
 func (h stuckHandler) LookupInterface(string) (dbus.Interface, bool)          { return h, true }
-func (h stuckHandler) LookupMethod(string) (dbus.Method, bool)                { return stuckMethod{h.s}, true }
+func (h stuckHandler) LookupMethod(string) (dbus.Method, bool)                { return stuckMethod(h), true }
 
 type stuckMethod struct{ s *StuckSecrets }
 
