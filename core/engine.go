@@ -60,6 +60,9 @@ type Engine struct {
 	// saveListeners hear of every account save, also ones no view shows.
 	saveListeners []func()
 	refreshLocks  map[int64]*sync.Mutex
+
+	// custody holds renewed sign-ins the keyring did not take.
+	custody custody
 }
 
 // DataDirEnv overrides the data folder.

@@ -202,11 +202,8 @@ func TestRemoveRevokesDeletesSecretsAndReportsFailures(t *testing.T) {
 	if err != nil || !report.Revoked || fake.revoked[0] != "tok-a" {
 		t.Fatalf("remove: %+v %v %v", report, err, fake.revoked)
 	}
-	if _, err := e.secrets.Get(ctx, secret.AccessToken, credentialKey(a)); !errors.Is(err, secret.ErrNotFound) {
-		t.Fatalf("access token left behind: %v", err)
-	}
-	if _, err := e.secrets.Get(ctx, secret.RefreshToken, credentialKey(a)); !errors.Is(err, secret.ErrNotFound) {
-		t.Fatalf("refresh token left behind: %v", err)
+	if _, err := e.secrets.Get(ctx, secret.Credentials, credentialKey(a)); !errors.Is(err, secret.ErrNotFound) {
+		t.Fatalf("sign-in left behind: %v", err)
 	}
 
 	fake.revokeErr = &network.TransientError{Message: "fake.example did not answer in time"}
@@ -234,9 +231,9 @@ func TestReconnectKeepsIDAndLogsIt(t *testing.T) {
 	if !again.ExpiresAt.Equal(start.Add(91 * 24 * time.Hour)) {
 		t.Fatalf("expiry not renewed: %v", again.ExpiresAt)
 	}
-	tok, _ := e.secrets.Get(ctx, secret.AccessToken, credentialKey(again))
-	if tok != "new" {
-		t.Fatalf("stored token %q", tok)
+	item, _ := e.secrets.Get(ctx, secret.Credentials, credentialKey(again))
+	if tok, err := secret.DecodeTokens(item); err != nil || tok.AccessToken != "new" {
+		t.Fatalf("stored token %q, %v", tok.AccessToken, err)
 	}
 	log, _ := e.Activity(ctx, a.ID, 1)
 	if log[0].Message != "Reconnected" {

@@ -22,30 +22,118 @@ func credentialKey(a account.Account) string {
 	return a.Network + " " + a.Instance + " " + a.RemoteID
 }
 
+// saveCredentials writes a profile's sign-in to the keyring as one item,
+// whole. Credentials held in memory for the profile are dropped once it
+// succeeds: these are newer.
 func (e *Engine) saveCredentials(ctx context.Context, a account.Account, c network.Credentials) error {
 	key := credentialKey(a)
-	if err := e.secrets.Set(ctx, secret.AccessToken, key, c.AccessToken); err != nil {
+	unlock := e.custody.lock(key)
+	defer unlock()
+	if err := e.writeCredentials(ctx, key, c); err != nil {
 		return fmt.Errorf("keep the new sign-in in the keyring: %w", err)
 	}
-	if c.RefreshToken == "" {
-		return e.secrets.Delete(ctx, secret.RefreshToken, key)
+	e.custody.settle(key)
+	return nil
+}
+
+// saveRotated saves credentials the network has just rotated. When the
+// keyring does not take them they are held in memory, written again before
+// the profile's next use and used from memory meanwhile: the network has
+// already spent the old ones. It reports whether they reached the keyring.
+func (e *Engine) saveRotated(ctx context.Context, a account.Account, c network.Credentials) bool {
+	key := credentialKey(a)
+	unlock := e.custody.lock(key)
+	defer unlock()
+	if err := e.writeCredentials(ctx, key, c); err != nil {
+		e.custody.hold(key, c, err)
+		e.logger.Warn("renewed sign-in kept in memory: the keyring did not take it", "account", a.ID, "network", a.Network, "err", err)
+		return false
 	}
-	if err := e.secrets.Set(ctx, secret.RefreshToken, key, c.RefreshToken); err != nil {
-		return fmt.Errorf("keep the new sign-in in the keyring: %w", err)
+	e.custody.settle(key)
+	return true
+}
+
+// heldProblem is the words for an account whose renewed sign-in is only in
+// memory, or "".
+func (e *Engine) heldProblem(a account.Account) string {
+	if h, ok := e.custody.pending(credentialKey(a)); ok {
+		return heldWords(h.err)
+	}
+	return ""
+}
+
+// writeCredentials is the one keyring write of a profile's credentials;
+// the key's lock is held. The old two items go once the new one is in.
+func (e *Engine) writeCredentials(ctx context.Context, key string, c network.Credentials) error {
+	if err := e.secrets.Set(ctx, secret.Credentials, key, tokensOf(c).Encode()); err != nil {
+		return err
+	}
+	if e.custody.isLegacy(key) {
+		e.deleteLegacy(ctx, key)
 	}
 	return nil
 }
 
+// deleteLegacy deletes a profile's sign-in items of the old shape (access
+// and refresh token apart); one that stays is tried again on the next write.
+func (e *Engine) deleteLegacy(ctx context.Context, key string) {
+	err := errors.Join(
+		e.secrets.Delete(ctx, secret.AccessToken, key),
+		e.secrets.Delete(ctx, secret.RefreshToken, key),
+	)
+	if err != nil {
+		e.logger.Warn("old keyring items not deleted yet", "err", err)
+	}
+	e.custody.markLegacy(key, err != nil)
+}
+
+// credentials is a profile's sign-in, ready for use. Every use goes
+// through here: credentials held in memory (a renewal the keyring did not
+// take) are written again first, and used from memory while the keyring
+// still does not take them. A sign-in kept in the old two items is moved
+// into one item on the way.
 func (e *Engine) credentials(ctx context.Context, a account.Account) (network.Credentials, error) {
 	key := credentialKey(a)
+	unlock := e.custody.lock(key)
+	defer unlock()
+	if h, ok := e.custody.pending(key); ok {
+		if err := e.writeCredentials(ctx, key, h.creds); err != nil {
+			e.custody.hold(key, h.creds, err)
+		} else {
+			e.custody.settle(key)
+		}
+		return h.creds, nil
+	}
+	var creds network.Credentials
+	value, err := e.secrets.Get(ctx, secret.Credentials, key)
+	switch {
+	case errors.Is(err, secret.ErrNotFound):
+		creds, err = e.migrateCredentials(ctx, a, key)
+	case err == nil:
+		var t secret.Tokens
+		t, err = secret.DecodeTokens(value)
+		creds = credentialsOf(t)
+	}
+	if err != nil {
+		return network.Credentials{}, err
+	}
+	if creds.Expiry.IsZero() && a.TokenExpiresAt != nil {
+		creds.Expiry = *a.TokenExpiresAt
+	}
+	return creds, nil
+}
+
+// migrateCredentials reads a sign-in kept in the old two items and writes
+// it as one; only once that write went through are the old items deleted.
+// A failed write loses nothing: the old items stay and are read again next
+// time.
+func (e *Engine) migrateCredentials(ctx context.Context, a account.Account, key string) (network.Credentials, error) {
 	access, err := e.secrets.Get(ctx, secret.AccessToken, key)
 	if err != nil {
 		return network.Credentials{}, err
 	}
 	creds := network.Credentials{AccessToken: access}
-	// Only networks whose tokens renew have a refresh token; not asking for
-	// one elsewhere halves the keyring reads of a sweep (each read searches
-	// the whole collection, so it costs more as accounts grow).
+	// Only networks whose tokens renew ever had a refresh token item.
 	if usesRefreshToken(e.adapters[a.Network]) {
 		creds.RefreshToken, err = e.secrets.Get(ctx, secret.RefreshToken, key)
 		if err != nil && !errors.Is(err, secret.ErrNotFound) {
@@ -55,16 +143,28 @@ func (e *Engine) credentials(ctx context.Context, a account.Account) (network.Cr
 	if a.TokenExpiresAt != nil {
 		creds.Expiry = *a.TokenExpiresAt
 	}
+	if err := e.secrets.Set(ctx, secret.Credentials, key, tokensOf(creds).Encode()); err != nil {
+		e.logger.Warn("sign-in not moved into one keyring item yet", "account", a.ID, "err", err)
+		return creds, nil
+	}
+	e.deleteLegacy(ctx, key)
 	return creds, nil
 }
 
 func (e *Engine) deleteCredentials(ctx context.Context, a account.Account) error {
 	key := credentialKey(a)
-	return errors.Join(
+	unlock := e.custody.lock(key)
+	defer unlock()
+	err := errors.Join(
+		e.secrets.Delete(ctx, secret.Credentials, key),
 		e.secrets.Delete(ctx, secret.AccessToken, key),
 		e.secrets.Delete(ctx, secret.RefreshToken, key),
 		e.secrets.Delete(ctx, secret.ClientSecret, key),
 	)
+	if err == nil {
+		e.custody.settle(key)
+	}
+	return err
 }
 
 // connectionExpiry is when a new connection ends: the network's own end
@@ -212,6 +312,9 @@ func (e *Engine) check(ctx context.Context, id int64, down *unreachableServers) 
 			a.State, a.Reason = account.Disconnected, account.ReasonInvalid
 			a.LastError = "SocialOmm's sign-in for this profile is missing from the keyring."
 			return e.transition(ctx, before, a, "Disconnected: the sign-in is missing from the keyring")
+		case errors.Is(cerr, secret.ErrNotAnswering):
+			a.LastError = "Could not check: " + cerr.Error()
+			return e.transition(ctx, before, a, "")
 		case cerr != nil:
 			a.LastError = "Could not check: the keyring did not answer (" + cerr.Error() + ")"
 			return e.transition(ctx, before, a, "")
@@ -236,6 +339,10 @@ func (e *Engine) check(ctx context.Context, id int64, down *unreachableServers) 
 		a.LastGoodCheckAt = &now // the network answered about the token
 	default:
 		a.LastError = "Could not check: " + err.Error()
+	}
+	if held := e.heldProblem(a); held != "" && err == nil {
+		// The network took the renewed sign-in; the keyring did not.
+		a.LastError = held
 	}
 	saved, err := e.transition(ctx, before, a, "")
 	if err == nil && saved.State == before.State {

@@ -47,14 +47,15 @@ func (e *Engine) accountLock(id int64) *sync.Mutex {
 
 // keepRotated stores rotated credentials at once, before anything uses
 // them, and the token and connection ends they bring. A zero next changes
-// nothing.
+// nothing. Credentials the keyring does not take are held in memory and
+// written again before the next use (saveRotated): the network has spent
+// the old ones, so they are never dropped, and the error is only the
+// account row's.
 func (e *Engine) keepRotated(ctx context.Context, a *account.Account, next network.Credentials) error {
 	if next.AccessToken == "" && next.RefreshToken == "" {
 		return nil
 	}
-	if err := e.saveCredentials(ctx, *a, next); err != nil {
-		return err
-	}
+	e.saveRotated(ctx, *a, next)
 	if !next.Expiry.IsZero() {
 		t := next.Expiry.UTC().Truncate(time.Second)
 		a.TokenExpiresAt = &t

@@ -53,7 +53,7 @@ func TestBlueskyThroughTheApp(t *testing.T) {
 	if days := time.Until(*a.ExpiresAt).Hours() / 24; days < 89 || days > 90.1 {
 		t.Fatalf("expires in %.1f days, want about 90", days)
 	}
-	if _, ok := kr.Lookup(t, "SocialOmm refresh-token", "bluesky "+a.Instance+" "+a.RemoteID); !ok {
+	if _, ok := kr.RefreshToken(t, "bluesky "+a.Instance+" "+a.RemoteID); !ok {
 		t.Fatal("the refresh token is not in the keyring")
 	}
 
@@ -73,12 +73,12 @@ func TestBlueskyThroughTheApp(t *testing.T) {
 	})
 
 	t.Run("a revoked app password disconnects at the next check", func(t *testing.T) {
-		before, _ := kr.Lookup(t, "SocialOmm refresh-token", "bluesky "+a.Instance+" "+a.RemoteID)
+		before, _ := kr.RefreshToken(t, "bluesky "+a.Instance+" "+a.RemoteID)
 		p, code := c.run(t, "accounts", "check", itoa(a.ID), "--json")
 		if code != 0 || !strings.Contains(p.Stdout(), `"state": "connected"`) {
 			t.Fatalf("check: %s", p.Output())
 		}
-		after, _ := kr.Lookup(t, "SocialOmm refresh-token", "bluesky "+a.Instance+" "+a.RemoteID)
+		after, _ := kr.RefreshToken(t, "bluesky "+a.Instance+" "+a.RemoteID)
 		if after == before {
 			t.Fatal("the check did not rotate and keep the refresh token")
 		}

@@ -188,7 +188,7 @@ func TestConnectMastodonThroughTheBrowser(t *testing.T) {
 
 	t.Run("update signing in as someone else changes nothing", func(t *testing.T) {
 		before := c.accounts(t)
-		tokenBefore, _ := kr.Lookup(t, "SocialOmm access-token", "mastodon "+alice.Instance+" "+alice.RemoteID)
+		tokenBefore, _ := kr.AccessToken(t, "mastodon "+alice.Instance+" "+alice.RemoteID)
 		p, authorize := c.signIn(t, bobEmail, "accounts", "update", itoa(alice.ID))
 		if p.ExitCode() == 0 {
 			t.Fatalf("update as bob succeeded: %s", p.Output())
@@ -200,7 +200,7 @@ func TestConnectMastodonThroughTheBrowser(t *testing.T) {
 		if !sameAccounts(before, after) {
 			t.Fatalf("accounts changed:\nbefore %+v\nafter  %+v", before, after)
 		}
-		tokenAfter, _ := kr.Lookup(t, "SocialOmm access-token", "mastodon "+alice.Instance+" "+alice.RemoteID)
+		tokenAfter, _ := kr.AccessToken(t, "mastodon "+alice.Instance+" "+alice.RemoteID)
 		if tokenAfter != tokenBefore || tokenAfter == "" {
 			t.Fatal("alice's stored token changed")
 		}
@@ -261,8 +261,13 @@ func TestConnectMastodonThroughTheBrowser(t *testing.T) {
 		var secrets []string
 		for _, a := range c.accounts(t) {
 			key := "mastodon " + a.Instance + " " + a.RemoteID
-			for _, service := range []string{"SocialOmm access-token", "SocialOmm client-secret"} {
-				v, ok := kr.Lookup(t, service, key)
+			for service, lookup := range map[string]func(testing.TB, string) (string, bool){
+				"the access token": kr.AccessToken,
+				"the client secret": func(t testing.TB, key string) (string, bool) {
+					return kr.Lookup(t, "SocialOmm client-secret", key)
+				},
+			} {
+				v, ok := lookup(t, key)
 				if !ok || v == "" {
 					t.Fatalf("%s for %s is not in the keyring", service, a.Handle)
 				}
@@ -328,7 +333,7 @@ func TestConnectMastodonThroughTheBrowser(t *testing.T) {
 		if code != 0 || !strings.Contains(p.Stderr(), "offers no way for apps to give up their access") {
 			t.Fatalf("remove: %d\n%s", code, p.Output())
 		}
-		if _, ok := kr.Lookup(t, "SocialOmm access-token", "mastodon "+bob.Instance+" "+bob.RemoteID); ok {
+		if _, ok := kr.AccessToken(t, "mastodon "+bob.Instance+" "+bob.RemoteID); ok {
 			t.Fatal("bob's token is still in the keyring")
 		}
 		if list := c.accounts(t); len(list) != 1 || list[0].ID != alice.ID {

@@ -32,7 +32,7 @@ func TestLostConnectionNotifiesDesktopAndEmail(t *testing.T) {
 			t.Fatalf("settings set %s: %s", kv[0], p.Output())
 		}
 	}
-	token, _ := kr.Lookup(t, "SocialOmm access-token", "mastodon "+fay.Instance+" "+fay.RemoteID)
+	token, _ := kr.AccessToken(t, "mastodon "+fay.Instance+" "+fay.RemoteID)
 	testbed.DeleteAccount(t, gts.URL(), token, password)
 	c.schedule(t, time.Now(), "A post that cannot go out", fay)
 

@@ -66,7 +66,7 @@ func TestHealthAgainstGoToSocial(t *testing.T) {
 
 	t.Run("deleted account: revoked, the others untouched", func(t *testing.T) {
 		bob := c.checkAll(t)["bob"]
-		token, ok := kr.Lookup(t, "SocialOmm access-token", "mastodon "+bob.Instance+" "+bob.RemoteID)
+		token, ok := kr.AccessToken(t, "mastodon "+bob.Instance+" "+bob.RemoteID)
 		if !ok {
 			t.Fatal("bob's token is not in the keyring")
 		}

@@ -207,8 +207,8 @@ func TestNetworksConnectXCheckRevokeAndScreens(t *testing.T) {
 		t.Fatalf("X access token ends in %s, want 2 hours", left)
 	}
 	key := "x " + xAcct.Instance + " " + xAcct.RemoteID
-	access, ok := kr.Lookup(t, "SocialOmm access-token", key)
-	refresh, ok2 := kr.Lookup(t, "SocialOmm refresh-token", key)
+	access, ok := kr.AccessToken(t, key)
+	refresh, ok2 := kr.RefreshToken(t, key)
 	if !ok || !ok2 || access == "" || refresh == "" {
 		t.Fatal("X's tokens are not in the keyring")
 	}

@@ -70,7 +70,7 @@ func (c *cliApp) daemon(t *testing.T, name string) *testbed.Process {
 // serverStatuses lists the texts of an account's statuses on GoToSocial.
 func serverStatuses(t *testing.T, kr *testbed.Keyring, a account.Account) map[string]int {
 	t.Helper()
-	token, ok := kr.Lookup(t, "SocialOmm access-token", "mastodon "+a.Instance+" "+a.RemoteID)
+	token, ok := kr.AccessToken(t, "mastodon "+a.Instance+" "+a.RemoteID)
 	if !ok {
 		t.Fatalf("no token for %s", a.Handle)
 	}
@@ -215,7 +215,7 @@ func TestScheduledPostsAgainstGoToSocial(t *testing.T) {
 	})
 
 	t.Run("a deleted account's copy is held, the other goes out", func(t *testing.T) {
-		token, _ := kr.Lookup(t, "SocialOmm access-token", "mastodon "+dora.Instance+" "+dora.RemoteID)
+		token, _ := kr.AccessToken(t, "mastodon "+dora.Instance+" "+dora.RemoteID)
 		testbed.DeleteAccount(t, gts.URL(), token, password)
 		d := c.daemon(t, "daemon")
 		post := c.schedule(t, time.Now(), "Only bob gets this one", bob, dora)

@@ -49,7 +49,7 @@ func TestScreensComposeAndQueue(t *testing.T) {
 
 	// Bob deletes his account on the server: his copies are held, and
 	// Compose shows him as disconnected.
-	token, ok := kr.Lookup(t, "SocialOmm access-token", "mastodon "+bob.Instance+" "+bob.RemoteID)
+	token, ok := kr.AccessToken(t, "mastodon "+bob.Instance+" "+bob.RemoteID)
 	if !ok {
 		t.Fatal("bob's token is not in the keyring")
 	}

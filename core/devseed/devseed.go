@@ -134,7 +134,8 @@ func Seed(ctx context.Context, st *store.Store, opts Options) (Result, error) {
 				return res, err
 			}
 			key := a.Network + " " + a.Instance + " " + a.RemoteID
-			if err := opts.Secrets.Set(ctx, secret.AccessToken, key, fmt.Sprintf("seeded-token-%d-%x", id, rng.Uint64())); err != nil {
+			item := secret.Tokens{AccessToken: fmt.Sprintf("seeded-token-%d-%x", id, rng.Uint64())}.Encode()
+			if err := opts.Secrets.Set(ctx, secret.Credentials, key, item); err != nil {
 				return res, fmt.Errorf("store seeded token %d of %d: %w", i+1, len(ids), err)
 			}
 		}

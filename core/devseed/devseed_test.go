@@ -55,7 +55,7 @@ func TestSeedWritesAMixedRealisticSet(t *testing.T) {
 		t.Fatalf("%d targets publishing (want 1 to %d), %d publishing or retrying over an hour old", inFlight, interruptedSends, stale)
 	}
 	key := list[0].Network + " " + list[0].Instance + " " + list[0].RemoteID
-	if tok, err := secret.NewKeyring().Get(ctx, secret.AccessToken, key); err != nil || tok == "" {
+	if item, err := secret.NewKeyring().Get(ctx, secret.Credentials, key); err != nil || item == "" {
 		t.Fatalf("seeded token not in the keyring: %v", err)
 	}
 }
