@@ -63,7 +63,6 @@ func (s *Scheduler) keepUnsaved(t Target, post Post, outcome string, then func(T
 	s.mu.Unlock()
 	s.log.Error("could not store a post's outcome; kept in memory and written again shortly",
 		"post", t.PostID, "target", t.ID, "outcome", outcome, "tries", u.tries, "err", err)
-	s.Nudge()
 }
 
 // nextUnsaved is when the next unsaved outcome is due to be written again.
