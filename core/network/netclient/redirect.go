@@ -90,14 +90,18 @@ func origin(u *url.URL) string {
 	return strings.ToLower(u.Scheme) + "://" + net.JoinHostPort(u.Hostname(), port(u))
 }
 
-// Guard returns client with CheckRedirect as its redirect policy (a copy
-// when it had another or none), or a DefaultClient for nil.
+// Guard returns a copy of client with CheckRedirect as its redirect policy
+// and, when it had none, DefaultTimeout as its bound (every token endpoint
+// is reached through it); a DefaultClient for nil.
 func Guard(client *http.Client) *http.Client {
 	if client == nil {
 		return DefaultClient()
 	}
 	c := *client
 	c.CheckRedirect = CheckRedirect
+	if c.Timeout <= 0 {
+		c.Timeout = DefaultTimeout
+	}
 	return &c
 }
 

@@ -49,3 +49,18 @@ func TestCheckRedirectKeepsCredentialsAtTheirOrigin(t *testing.T) {
 		t.Error("followed more than Go's limit of redirects")
 	}
 }
+
+func TestGuardBoundsEveryClient(t *testing.T) {
+	for _, c := range []*http.Client{nil, {}, {Timeout: 5e9}} {
+		g := Guard(c)
+		if g.CheckRedirect == nil || g.Timeout <= 0 {
+			t.Errorf("Guard(%+v) = %+v: no redirect policy or no timeout", c, g)
+		}
+		if c != nil && c.Timeout > 0 && g.Timeout != c.Timeout {
+			t.Errorf("Guard changed a timeout the caller chose: %v", g.Timeout)
+		}
+		if c != nil && c.CheckRedirect != nil {
+			t.Error("Guard changed the caller's client")
+		}
+	}
+}
