@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"time"
 
+	"golang.org/x/oauth2"
+
 	"github.com/socialomm/desktop/core/account"
 	"github.com/socialomm/desktop/core/network"
 	"github.com/socialomm/desktop/core/network/bluesky"
@@ -264,7 +266,7 @@ func (e *Engine) mastodonSignIn(ctx context.Context, base string, existing *acco
 		return mastodonResult{}, err
 	}
 	in.say("Finishing the connection with " + host + "…")
-	tok, err := sess.Exchange(ctx, cfg, code)
+	tok, err := sess.Exchange(context.WithValue(ctx, oauth2.HTTPClient, e.http), cfg, code)
 	if err != nil {
 		return mastodonResult{}, err
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/socialomm/desktop/core/network"
 	"github.com/socialomm/desktop/core/network/bluesky"
 	"github.com/socialomm/desktop/core/network/mastodon"
+	"github.com/socialomm/desktop/core/network/netclient"
 	"github.com/socialomm/desktop/core/notify"
 	"github.com/socialomm/desktop/core/schedule"
 	"github.com/socialomm/desktop/core/secret"
@@ -99,9 +100,10 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	if opts.HTTPClient == nil {
-		opts.HTTPClient = &http.Client{Timeout: 30 * time.Second}
-	}
+	// Every request the engine makes goes through one redirect policy: a
+	// request carrying a profile's access never follows a redirect to
+	// another scheme, host or port (netclient.CheckRedirect).
+	opts.HTTPClient = netclient.Guard(opts.HTTPClient)
 	endpoints, err := parseTestEndpoints(os.Getenv(TestEndpointsEnv))
 	if err != nil {
 		return nil, err
@@ -231,6 +233,14 @@ func (e *Engine) tell(lists ...*[]func()) {
 // outbox) until ctx ends.
 func (e *Engine) Run(ctx context.Context) error {
 	e.logger.Info("engine started", "data_dir", e.dataDir)
+	// Read from the running store, so the log shows what posts are claimed
+	// under (the e2e tests read this line).
+	if p, err := e.store.Pragmas(ctx); err != nil {
+		e.logger.Warn("could not read the store's settings", "err", err)
+	} else {
+		e.logger.Info("store durability", "journal_mode", p.JournalMode, "synchronous", p.Synchronous,
+			"checked_connections", p.CheckedConns)
+	}
 	var wg sync.WaitGroup
 	wg.Go(func() { e.healthLoop(ctx) })
 	wg.Go(func() {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/socialomm/desktop/core/account"
 	"github.com/socialomm/desktop/core/network"
+	"github.com/socialomm/desktop/core/notify"
 	"github.com/socialomm/desktop/core/schedule"
 )
 
@@ -76,6 +77,19 @@ func (h engineHooks) TargetFailed(ctx context.Context, t schedule.Target, p sche
 func (h engineHooks) TargetHeld(ctx context.Context, t schedule.Target, p schedule.Post) {
 	h.e.store.LogActivity(ctx, t.AccountID, "post_held", fmt.Sprintf("Post %d is on hold: %s", p.ID, t.Describe()))
 	h.e.postHeld(ctx, t, p)
+}
+
+// OutcomeUnsaved: a post's outcome could not be written for a while (disk
+// full, the database locked); the person is told through the outbox, which
+// works when the database takes that write.
+func (h engineHooks) OutcomeUnsaved(ctx context.Context, t schedule.Target, p schedule.Post, err error) error {
+	a, aerr := h.e.store.Account(ctx, t.AccountID)
+	if aerr != nil {
+		return aerr
+	}
+	_, nerr := h.e.notify.Enqueue(ctx, notify.Event{Kind: notify.PostUnsaved, Profile: notify.ProfileOf(a),
+		At: t.UpdatedAt, PostID: p.ID, PostScheduled: t.DueAt, PostText: p.Text, PostError: err.Error()})
+	return nerr
 }
 
 // TextLimit is how many characters (graphemes) a post of the account may

@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -786,7 +785,9 @@ func (l *targetLine) set(t schedule.Target, a account.Account, now time.Time, lo
 		}
 	}
 	l.detail.Refresh()
-	if u, err := url.Parse(t.URL); t.State == schedule.Published && err == nil && t.URL != "" {
+	// A link the server handed us opens only when it is https (or http on
+	// this computer): never file:, javascript: or a custom scheme.
+	if u, err := core.SafeLink(t.URL); t.State == schedule.Published && err == nil {
 		l.link.SetURL(u)
 		l.link.Show()
 	} else {

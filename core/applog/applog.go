@@ -29,6 +29,12 @@ func Open(dir string, stderrLevel slog.Level) (*slog.Logger, io.Closer, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	// A log left readable by others (an older version, a copied folder)
+	// is made private: it names profiles and posts.
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return nil, nil, err
+	}
 	opts := func(level slog.Level) *slog.HandlerOptions {
 		return &slog.HandlerOptions{Level: level, ReplaceAttr: redact}
 	}

@@ -58,7 +58,7 @@ func (b *BeeepDesktop) Notify(ctx context.Context, title, body string) error {
 		icon = "dialog-information" // a stock icon rather than none
 	}
 	done := make(chan error, 1)
-	go func() { done <- beeep.Notify(title, body, icon) }()
+	go func() { done <- beeep.Notify(title, EscapeMarkup(body), icon) }()
 	select {
 	case err := <-done:
 		if err != nil {
@@ -69,6 +69,17 @@ func (b *BeeepDesktop) Notify(ctx context.Context, title, body string) error {
 		return fmt.Errorf("the desktop's notification service did not answer: %w", ctx.Err())
 	}
 }
+
+// markupEscaper turns the characters that start markup into entities.
+var markupEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+
+// EscapeMarkup makes text safe as a notification body. Servers that
+// announce body-markup (Plasma, GNOME Shell, dunst) read the body as a
+// subset of HTML: a post's "<b>" or "&amp;", or a server's error page,
+// would otherwise be rendered (or, in a link tag, made clickable) rather
+// than shown. The summary (title) is plain text by the specification and is
+// sent as it is; those servers show it literally.
+func EscapeMarkup(text string) string { return markupEscaper.Replace(text) }
 
 // ErrNoDesktopSession means there is no desktop session to show a
 // notification in.
@@ -112,7 +123,8 @@ func writeIcon(dir string) (string, error) {
 	}
 	path := filepath.Join(dir, IconFile)
 	if cur, err := os.ReadFile(path); err == nil && string(cur) == string(assets.AppIconPNG) {
-		return path, nil
+		// The notification server runs as the same user: private is enough.
+		return path, os.Chmod(path, 0o600)
 	}
 	tmp, err := os.CreateTemp(dir, IconFile+".*")
 	if err != nil {
@@ -127,7 +139,7 @@ func writeIcon(dir string) (string, error) {
 		os.Remove(tmp.Name())
 		return "", err
 	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+	if err := os.Chmod(tmp.Name(), 0o600); err != nil {
 		os.Remove(tmp.Name())
 		return "", err
 	}

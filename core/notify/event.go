@@ -24,6 +24,9 @@ const (
 	PostFailed Kind = "post_failed"
 	// PostHeld: a post came due while its account was disconnected.
 	PostHeld Kind = "post_held"
+	// PostUnsaved: a post's outcome could not be written to the database
+	// for a while; SocialOmm keeps trying and will not send it again.
+	PostUnsaved Kind = "post_unsaved"
 	// Reconnected: a lost connection works again. Desktop only, never email.
 	Reconnected Kind = "reconnected"
 )
@@ -134,7 +137,7 @@ var ErrInvalidEvent = errors.New("invalid notification event")
 func (ev Event) validate() error {
 	bad := func(what string) error { return fmt.Errorf("%w: %s event %s", ErrInvalidEvent, ev.Kind, what) }
 	switch ev.Kind {
-	case Expiring, Expired, Disconnected, PostFailed, PostHeld, Reconnected:
+	case Expiring, Expired, Disconnected, PostFailed, PostHeld, PostUnsaved, Reconnected:
 	default:
 		return fmt.Errorf("%w: unknown kind %q", ErrInvalidEvent, ev.Kind)
 	}

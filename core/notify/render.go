@@ -218,6 +218,18 @@ func (r renderer) facts(ev Event) facts {
 		}
 		f.affects = "This post on this profile only; it stays in the queue, marked failed. Other posts go out as planned."
 		f.todo = "Open SocialOmm → Queue, open the post, change what the network objected to, and choose Retry."
+	case ev.Kind == PostUnsaved:
+		f.title = "SocialOmm could not record a post to " + name
+		f.subject = f.title
+		f.what = fmt.Sprintf("Your post to %s scheduled for %s (“%s”) was handled, but SocialOmm could not write down what happened.",
+			name, r.when(ev.PostScheduled), firstWords(ev.PostText))
+		f.why = strings.TrimSpace(ev.PostError)
+		if !strings.HasSuffix(f.why, ".") {
+			f.why += "."
+		}
+		f.affects = "This post on this profile only; it is not sent again. Other posts go out as planned if the database lets them."
+		f.todo = "Free some disk space, or close other programs using SocialOmm's data folder. SocialOmm records it by itself once it can; " +
+			"if it is closed before then, it looks for the post on the network when it starts again."
 	case ev.Kind == PostHeld:
 		n := ev.HeldPosts
 		if n < 1 {

@@ -19,10 +19,16 @@ import (
 	"time"
 
 	"golang.org/x/oauth2"
+
+	"github.com/socialomm/desktop/core/network/netclient"
 )
 
 // DefaultTimeout is how long an attempt waits for the browser to come back.
 const DefaultTimeout = 5 * time.Minute
+
+// ExchangeTimeout bounds the code exchange at a token endpoint, whatever
+// client the caller gave.
+const ExchangeTimeout = 30 * time.Second
 
 // DefaultCallbackPath is the path of the loopback redirect URI.
 const DefaultCallbackPath = "/callback"
@@ -192,6 +198,13 @@ func (s *Session) Wait(ctx context.Context) (string, error) {
 // attempt's PKCE verifier and redirect URI. Errors are *ExchangeError.
 func (s *Session) Exchange(ctx context.Context, cfg *oauth2.Config, code string) (*oauth2.Token, error) {
 	c := s.config(cfg)
+	// oauth2 falls back to http.DefaultClient (no timeout, any redirect)
+	// when ctx names no client; the code exchange carries the code and
+	// client secret, so it gets the guarded client and a bound either way.
+	client, _ := ctx.Value(oauth2.HTTPClient).(*http.Client)
+	ctx = context.WithValue(ctx, oauth2.HTTPClient, netclient.Guard(client))
+	ctx, cancel := context.WithTimeout(ctx, ExchangeTimeout)
+	defer cancel()
 	tok, err := c.Exchange(ctx, code, oauth2.VerifierOption(s.verifier))
 	if err != nil {
 		err = exchangeError(err)

@@ -148,6 +148,11 @@ func (h *fakeHooks) AuthRefused(ctx context.Context, accountID int64, err error)
 	h.add(hookEvent{Kind: "auth", AccountID: accountID, Err: err})
 }
 
+func (h *fakeHooks) OutcomeUnsaved(ctx context.Context, t Target, p Post, err error) error {
+	h.add(hookEvent{Kind: "unsaved", TargetID: t.ID, AccountID: t.AccountID, State: t.State, PostText: p.Text, Err: err})
+	return nil
+}
+
 func (h *fakeHooks) Events() []hookEvent {
 	h.mu.Lock()
 	defer h.mu.Unlock()

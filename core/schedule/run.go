@@ -60,8 +60,12 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		return ErrNoPublisher
 	}
 	recovered := false
+	// Outcomes still in memory are tried once more on the way out; what is
+	// left then stays `publishing`, and the next start looks for the post.
+	defer s.flushUnsaved(context.WithoutCancel(ctx), true)
 	for {
 		wait := s.opts.Poll
+		s.flushUnsaved(ctx, false)
 		var err error
 		if !recovered {
 			if err = s.Recover(ctx); err == nil {
@@ -78,6 +82,9 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		} else if next, ok, err := s.nextDue(ctx); err != nil {
 			s.log.Warn("scheduler could not read the queue", "err", err)
 		} else if ok {
+			wait = min(wait, next.Sub(s.clock.Now()))
+		}
+		if next, ok := s.nextUnsaved(); ok {
 			wait = min(wait, next.Sub(s.clock.Now()))
 		}
 		wake := s.clock.After(wait)
@@ -476,28 +483,43 @@ func retryAfterOf(err error) time.Duration {
 	return 0
 }
 
-// update stores a claimed target's outcome and returns it as stored; ok is
-// false when the target was no longer `publishing` (deleted meanwhile).
-func (s *Scheduler) update(ctx context.Context, t Target, set string, args ...any) (Target, bool) {
-	rows, err := s.db.QueryContext(ctx, `UPDATE post_targets SET `+set+`, updated_at = ?
-		WHERE id = ? AND state = 'publishing' RETURNING `+targetColumns, append(args, unix(s.now()), t.ID)...)
+// update stores a claimed target's outcome, then calls then (may be nil)
+// with it as stored. A write that fails (disk full, a lock held past the
+// busy timeout) does not lose the outcome: it is kept in memory and written
+// again by Run (see unsaved.go); then runs once it is stored. A target that
+// is no longer `publishing` (deleted meanwhile) is left alone.
+func (s *Scheduler) update(ctx context.Context, t Target, post Post, outcome string, then func(Target), set string, args ...any) {
+	stored, found, err := s.write(ctx, t, set, args)
 	if err != nil {
-		// The target stays `publishing`: the next start looks for it.
-		s.log.Error("could not store a post's outcome", "target", t.ID, "err", err)
-		return t, false
+		s.keepUnsaved(t, post, outcome, then, set, args, err)
+		return
+	}
+	if found && then != nil {
+		then(stored)
+	}
+}
+
+// write runs one outcome's UPDATE; found is false when the target was no
+// longer `publishing`.
+func (s *Scheduler) write(ctx context.Context, t Target, set string, args []any) (Target, bool, error) {
+	rows, err := s.db.QueryContext(ctx, `UPDATE post_targets SET `+set+`, updated_at = ?
+		WHERE id = ? AND state = 'publishing' RETURNING `+targetColumns, append(slices.Clone(args), unix(s.now()), t.ID)...)
+	if err != nil {
+		return t, false, err
 	}
 	list, err := scanTargets(rows)
-	if err != nil || len(list) == 0 {
-		if err != nil {
-			s.log.Error("could not store a post's outcome", "target", t.ID, "err", err)
-		}
-		return t, false
+	if err != nil {
+		return t, false, err
 	}
-	return list[0], true
+	if len(list) == 0 {
+		return t, false, nil
+	}
+	return list[0], true, nil
 }
 
 func (s *Scheduler) published(ctx context.Context, t Target, post Post, res network.Published) {
-	s.update(ctx, t, `state = 'published', remote_id = ?, remote_url = ?, error = '', hold_reason = '', verify_since = NULL`,
+	s.update(ctx, t, post, "it was published ("+res.URL+")", nil,
+		`state = 'published', remote_id = ?, remote_url = ?, error = '', hold_reason = '', verify_since = NULL`,
 		res.RemoteID, res.URL)
 	s.log.Info("post published", "post", t.PostID, "target", t.ID, "account", t.AccountID, "remote_id", res.RemoteID)
 }
@@ -526,27 +548,28 @@ func (s *Scheduler) retryLater(ctx context.Context, t Target, post Post, err err
 		}
 	}
 	next := s.now().Add(wait)
-	s.update(ctx, t, `state = 'retrying', error = ?, next_attempt_at = ?, verify_since = ?`,
+	s.update(ctx, t, post, "it is to be tried again", nil, `state = 'retrying', error = ?, next_attempt_at = ?, verify_since = ?`,
 		err.Error(), unix(next), verify)
 	s.log.Info("post will be tried again", "post", t.PostID, "target", t.ID, "at", next, "err", err)
 }
 
 func (s *Scheduler) fail(ctx context.Context, t Target, post Post, err error) {
-	stored, ok := s.update(ctx, t, `state = 'failed', error = ?, verify_since = NULL`, err.Error())
+	s.update(ctx, t, post, "it failed: "+err.Error(), func(stored Target) {
+		if s.hooks != nil {
+			s.hooks.TargetFailed(ctx, stored, post, err)
+		}
+	}, `state = 'failed', error = ?, verify_since = NULL`, err.Error())
 	s.log.Warn("post failed", "post", t.PostID, "target", t.ID, "account", t.AccountID, "err", err)
-	if ok && s.hooks != nil {
-		s.hooks.TargetFailed(ctx, stored, post, err)
-	}
 }
 
 func (s *Scheduler) unconfirmed(ctx context.Context, t Target, post Post, err error) {
 	err = fmt.Errorf("%w: %w", ErrUnconfirmed, err)
-	stored, ok := s.update(ctx, t, `state = 'unconfirmed', error = ?`,
-		err.Error()+". Look at the profile, then Retry to send it again or Delete it.")
+	s.update(ctx, t, post, "it may or may not have gone out", func(stored Target) {
+		if s.hooks != nil {
+			s.hooks.TargetFailed(ctx, stored, post, err)
+		}
+	}, `state = 'unconfirmed', error = ?`, err.Error()+". Look at the profile, then Retry to send it again or Delete it.")
 	s.log.Warn("post unconfirmed", "post", t.PostID, "target", t.ID, "account", t.AccountID, "err", err)
-	if ok && s.hooks != nil {
-		s.hooks.TargetFailed(ctx, stored, post, err)
-	}
 }
 
 // hold keeps a claimed target; verify_since is kept, so a release looks
@@ -557,11 +580,9 @@ func (s *Scheduler) hold(ctx context.Context, t Target, post Post, why HoldReaso
 	if why == HoldMissed {
 		set += `, verify_since = NULL`
 	}
-	stored, ok := s.update(ctx, t, set, string(why), words)
+	s.update(ctx, t, post, "it is held: "+words, func(stored Target) { s.heldHook(ctx, stored, post) },
+		set, string(why), words)
 	s.log.Info("post held", "post", t.PostID, "target", t.ID, "account", t.AccountID, "why", string(why))
-	if ok {
-		s.heldHook(ctx, stored, post)
-	}
 }
 
 func (s *Scheduler) heldHook(ctx context.Context, t Target, post Post) {
@@ -574,15 +595,24 @@ func (s *Scheduler) heldHook(ctx context.Context, t Target, post Post) {
 // the account at once, then raises the held notification. It is never
 // retried until ReleaseHeld.
 func (s *Scheduler) authRefused(ctx context.Context, t Target, post Post, err error) {
-	stored, ok := s.update(ctx, t, `state = 'held', hold_reason = 'account', error = ?`,
-		err.Error()+". Reconnect the account (Accounts, ⋯, Update); this goes out afterwards.")
 	s.log.Warn("network refused access while publishing", "account", t.AccountID, "reason", string(network.ReasonOf(err)))
-	if s.hooks != nil {
-		s.hooks.AuthRefused(ctx, t.AccountID, err)
-		if ok {
-			s.hooks.TargetHeld(ctx, stored, post)
+	// The account is disconnected at once, whether or not the target's
+	// outcome could be written yet; the held notice follows the write.
+	told := false
+	tell := func() {
+		if !told && s.hooks != nil {
+			told = true
+			s.hooks.AuthRefused(ctx, t.AccountID, err)
 		}
 	}
+	s.update(ctx, t, post, "it is held: the network refused SocialOmm's access", func(stored Target) {
+		tell()
+		if s.hooks != nil {
+			s.hooks.TargetHeld(ctx, stored, post)
+		}
+	}, `state = 'held', hold_reason = 'account', error = ?`,
+		err.Error()+". Reconnect the account (Accounts, ⋯, Update); this goes out afterwards.")
+	tell()
 }
 
 // unclaim gives a claimed target that was not tried back to the queue as
@@ -592,5 +622,6 @@ func (s *Scheduler) unclaim(ctx context.Context, t Target) {
 	if t.Attempts > 1 || t.OutcomeUnknownSince != nil || t.Error != "" {
 		state = Retrying
 	}
-	s.update(ctx, t, `state = ?, attempts = attempts - 1`, string(state))
+	s.update(ctx, t, Post{ID: t.PostID}, "it was not tried and goes back to the queue", nil,
+		`state = ?, attempts = attempts - 1`, string(state))
 }

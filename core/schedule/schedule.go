@@ -30,6 +30,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/socialomm/desktop/core/clock"
@@ -147,6 +148,11 @@ type Hooks interface {
 	// (network.ReasonOf(err) says why). The engine disconnects the account
 	// at once; the target is held and TargetHeld follows.
 	AuthRefused(ctx context.Context, accountID int64, err error)
+	// OutcomeUnsaved: t's outcome (in err's words, which wrap
+	// ErrOutcomeUnsaved) could not be written for TellUnsavedAfter; the
+	// scheduler keeps trying. An error (the notification could not be
+	// queued) makes it ask again after the next failed write.
+	OutcomeUnsaved(ctx context.Context, t Target, post Post, err error) error
 }
 
 var (
@@ -233,6 +239,12 @@ type Options struct {
 	// request in flight is allowed to finish within it rather than cut,
 	// because a cut request has an unknown outcome.
 	PublishTimeout time.Duration
+	// UnsavedBackoff is the first wait before an outcome that could not be
+	// written is written again; it doubles up to UnsavedMaxBackoff.
+	UnsavedBackoff, UnsavedMaxBackoff time.Duration
+	// TellUnsavedAfter is how long an outcome may stay unwritten before
+	// the person is told (Hooks.OutcomeUnsaved).
+	TellUnsavedAfter time.Duration
 }
 
 // Scheduler is the post queue and its publishing loop. Its methods are safe
@@ -249,6 +261,9 @@ type Scheduler struct {
 	opts  Options
 	nudge chan struct{}
 	idle  func() // tests: called each time Run goes to sleep
+
+	mu      sync.Mutex
+	unsaved map[int64]*unsaved // by target id: outcomes not written yet
 }
 
 // New returns a Scheduler on st.
@@ -273,6 +288,9 @@ func New(st *store.Store, opts Options) *Scheduler {
 	def(&opts.Settle, DefaultSettle)
 	def(&opts.ClockSkew, DefaultClockSkew)
 	def(&opts.PublishTimeout, DefaultPublishTimeout)
+	def(&opts.UnsavedBackoff, DefaultUnsavedBackoff)
+	def(&opts.UnsavedMaxBackoff, DefaultUnsavedMaxBackoff)
+	def(&opts.TellUnsavedAfter, DefaultTellUnsavedAfter)
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = DefaultConcurrency
 	}
@@ -285,6 +303,7 @@ func New(st *store.Store, opts Options) *Scheduler {
 	return &Scheduler{
 		st: st, db: st.DB(), clock: opts.Clock, pub: opts.Publisher, accts: opts.Accounts,
 		hooks: opts.Hooks, log: opts.Logger, opts: opts, nudge: make(chan struct{}, 1),
+		unsaved: map[int64]*unsaved{},
 	}
 }
 
@@ -619,15 +638,33 @@ func (s *Scheduler) Edit(ctx context.Context, id int64, text string, at time.Tim
 
 // Delete removes a post and its targets from SocialOmm. Copies already
 // published stay on the networks. A post with a target being published
-// right now is refused with ErrBusy, so that outcome is not lost.
+// right now is refused with ErrBusy, so that outcome is not lost; a target
+// whose request is over but whose outcome could not be written yet (see
+// unsaved.go) is not busy: the person may delete it, and that outcome is
+// dropped with it.
 func (s *Scheduler) Delete(ctx context.Context, id int64) error {
+	settled := s.unsavedOf(id)
 	err := s.st.InTx(ctx, func(tx *sql.Tx) error {
 		if err := postExists(ctx, tx, id); err != nil {
 			return err
 		}
-		var busy int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM post_targets WHERE post_id = ? AND state = 'publishing'`,
-			id).Scan(&busy); err != nil {
+		rows, err := tx.QueryContext(ctx, `SELECT id FROM post_targets WHERE post_id = ? AND state = 'publishing'`, id)
+		if err != nil {
+			return err
+		}
+		busy := 0
+		for rows.Next() {
+			var tid int64
+			if err := rows.Scan(&tid); err != nil {
+				rows.Close()
+				return err
+			}
+			if !settled[tid] {
+				busy++
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
 			return err
 		}
 		if busy > 0 {
@@ -636,12 +673,13 @@ func (s *Scheduler) Delete(ctx context.Context, id int64) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM post_targets WHERE post_id = ?`, id); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `DELETE FROM posts WHERE id = ?`, id)
+		_, err = tx.ExecContext(ctx, `DELETE FROM posts WHERE id = ?`, id)
 		return err
 	})
 	if err != nil {
 		return err
 	}
+	s.forgetUnsaved(settled)
 	s.changed()
 	return nil
 }

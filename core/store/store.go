@@ -7,12 +7,14 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"io"
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/mattn/go-sqlite3"
@@ -61,6 +63,9 @@ type Store struct {
 	db   *sql.DB
 	path string
 	now  func() time.Time
+	// durableConns counts the pooled connections verified to run with
+	// synchronous=FULL (each one is, or it is refused).
+	durableConns atomic.Int64
 }
 
 // Options tune Open.
@@ -82,25 +87,119 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 	if err := checkHeader(path); err != nil {
 		return nil, err
 	}
+	// SQLite gives the -wal and -shm files the database file's mode, so the
+	// database is made (or made again) private before SQLite opens it.
+	if err := makePrivate(path, true); err != nil {
+		return nil, err
+	}
 	q := url.Values{}
 	q.Set("_busy_timeout", "5000")
 	q.Set("_foreign_keys", "on")
 	q.Set("_txlock", "immediate")
-	q.Set("_synchronous", "NORMAL")
+	// FULL, not NORMAL: in WAL mode NORMAL skips the fsync at each commit,
+	// so a power cut may roll back a committed transaction. A `publishing`
+	// claim of a post that already went out would then vanish, and the post
+	// would go out again. Posts are few; an fsync per commit costs nothing
+	// a person notices.
+	q.Set("_synchronous", "FULL")
 	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
-	db, err := sql.Open("sqlite3", dsn)
-	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
-	}
-	s := &Store{db: db, path: path, now: opts.Now}
+	s := &Store{path: path, now: opts.Now}
 	if s.now == nil {
 		s.now = time.Now
 	}
+	drv := &sqlite3.SQLiteDriver{ConnectHook: s.checkDurable}
+	s.db = sql.OpenDB(connector{drv: drv, dsn: dsn})
 	if err := s.init(ctx); err != nil {
-		db.Close()
+		s.db.Close()
 		return nil, err
 	}
+	// The first write made the WAL and its index; they must be private too
+	// whatever they were left as before.
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := makePrivate(p, false); err != nil {
+			s.db.Close()
+			return nil, err
+		}
+	}
 	return s, nil
+}
+
+// connector opens connections through drv (with its ConnectHook) without
+// registering a driver name for the whole process.
+type connector struct {
+	drv *sqlite3.SQLiteDriver
+	dsn string
+}
+
+func (c connector) Connect(context.Context) (driver.Conn, error) { return c.drv.Open(c.dsn) }
+func (c connector) Driver() driver.Driver                        { return c.drv }
+
+// synchronousFull is PRAGMA synchronous's value for FULL.
+const synchronousFull = 2
+
+// checkDurable refuses a pooled connection that does not run with
+// synchronous=FULL, so no write can ever go through a less durable one.
+func (s *Store) checkDurable(conn *sqlite3.SQLiteConn) error {
+	rows, err := conn.Query("PRAGMA synchronous", nil)
+	if err != nil {
+		return fmt.Errorf("read PRAGMA synchronous: %w", err)
+	}
+	defer rows.Close()
+	v := make([]driver.Value, 1)
+	if err := rows.Next(v); err != nil {
+		return fmt.Errorf("read PRAGMA synchronous: %w", err)
+	}
+	if n, ok := v[0].(int64); !ok || n != synchronousFull {
+		return fmt.Errorf("the database connection runs with synchronous=%v, not FULL (%d)", v[0], synchronousFull)
+	}
+	s.durableConns.Add(1)
+	return nil
+}
+
+// Pragmas are the durability settings the store runs with, for the log.
+type Pragmas struct {
+	JournalMode string
+	// Synchronous is PRAGMA synchronous as read on a pooled connection
+	// (2 is FULL).
+	Synchronous int
+	// CheckedConns is how many pooled connections were opened so far, each
+	// verified to run with synchronous=FULL before first use.
+	CheckedConns int64
+}
+
+// Pragmas reads the durability settings from the running store.
+func (s *Store) Pragmas(ctx context.Context) (Pragmas, error) {
+	var p Pragmas
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return p, err
+	}
+	defer conn.Close()
+	if err := conn.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&p.JournalMode); err != nil {
+		return p, err
+	}
+	if err := conn.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&p.Synchronous); err != nil {
+		return p, err
+	}
+	p.CheckedConns = s.durableConns.Load()
+	return p, nil
+}
+
+// makePrivate sets path to 0600, creating it empty when create is set and
+// it does not exist. A missing file is fine otherwise (no WAL yet).
+func makePrivate(path string, create bool) error {
+	if create {
+		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+		if err != nil {
+			return fmt.Errorf("open %s: %w", path, err)
+		}
+		f.Close()
+	}
+	err := os.Chmod(path, 0o600)
+	if err != nil && !(errors.Is(err, os.ErrNotExist) && !create) {
+		return fmt.Errorf("make %s private: %w", path, err)
+	}
+	return nil
 }
 
 // checkHeader refuses a non-empty file that does not start like SQLite,

@@ -310,3 +310,81 @@ func TestAccountsHeadAndCountsByIndex(t *testing.T) {
 		}
 	}
 }
+
+// Every pooled connection runs with synchronous=FULL: a connection that
+// would not is refused before use (checkDurable).
+func TestEveryPooledConnectionIsSynchronousFull(t *testing.T) {
+	s := openTemp(t)
+	var conns []*sql.Conn
+	for range 5 { // held at once, so the pool must open five
+		c, err := s.db.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+	}
+	for i, c := range conns {
+		var sync int
+		if err := c.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&sync); err != nil || sync != synchronousFull {
+			t.Errorf("connection %d: synchronous = %d (%v), want %d (FULL)", i, sync, err, synchronousFull)
+		}
+		c.Close()
+	}
+	p, err := s.Pragmas(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.JournalMode != "wal" || p.Synchronous != synchronousFull || p.CheckedConns < 5 {
+		t.Fatalf("pragmas = %+v, want wal, 2 and at least 5 checked connections", p)
+	}
+}
+
+// The database and its WAL and index are private to the user even when
+// they were left readable by others before (umask 022, an older version).
+func TestOpenMakesTheDatabaseFilesPrivate(t *testing.T) {
+	cases := []struct {
+		name     string
+		existing []string // files present, mode 0644, before Open
+	}{
+		{"new folder", nil},
+		{"database left 0644", []string{FileName}},
+		{"database, wal and shm left 0644", []string{FileName, FileName + "-wal", FileName + "-shm"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for _, f := range c.existing {
+				if f == FileName {
+					s, err := Open(ctx, dir, Options{})
+					if err != nil {
+						t.Fatal(err)
+					}
+					s.Close()
+				} else if err := os.WriteFile(filepath.Join(dir, f), nil, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Chmod(filepath.Join(dir, f), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			s, err := Open(ctx, dir, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			// a write, so the WAL and its index exist
+			if err := s.SetSetting(ctx, "probe", "1"); err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range []string{FileName, FileName + "-wal", FileName + "-shm"} {
+				fi, err := os.Stat(filepath.Join(dir, f))
+				if err != nil {
+					t.Fatalf("%s: %v", f, err)
+				}
+				if fi.Mode().Perm() != 0o600 {
+					t.Errorf("%s is %v, want -rw-------", f, fi.Mode().Perm())
+				}
+			}
+		})
+	}
+}

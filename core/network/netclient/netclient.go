@@ -17,7 +17,6 @@ import (
 	"net/url"
 	"strings"
 	"sync/atomic"
-	"time"
 )
 
 // UserAgent names the app to the servers' operators reading their logs.
@@ -31,7 +30,9 @@ var ErrTooLarge = errors.New("answer too large")
 
 // DefaultClient is used when a caller passes a nil *http.Client: its timeout
 // keeps a silent server from holding a check forever.
-func DefaultClient() *http.Client { return &http.Client{Timeout: 30 * time.Second} }
+func DefaultClient() *http.Client {
+	return &http.Client{Timeout: DefaultTimeout, CheckRedirect: CheckRedirect}
+}
 
 // Request is one HTTP call.
 type Request struct {

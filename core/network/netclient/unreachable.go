@@ -57,7 +57,10 @@ func WhyUnreachable(err error) string {
 	var hostErr x509.HostnameError
 	var invalidCert x509.CertificateInvalidError
 	var netErr net.Error
+	var redirect *RedirectError
 	switch {
+	case errors.As(err, &redirect):
+		return redirect.Error()
 	case errors.As(err, &dnsErr) && dnsErr.IsNotFound:
 		return "no server by that name was found (DNS)"
 	case errors.As(err, &dnsErr) && dnsErr.IsTimeout:
