@@ -49,11 +49,13 @@ type IO struct {
 type Frontend struct {
 	Window       GUI
 	StartupError func(message string)
+	// Networks are the networks offered; core.Networks() when empty.
+	Networks core.Catalog
 }
 
 // Main runs the command line and returns the exit status.
 func Main(args []string, front Frontend, io IO) int {
-	r := &runner{io: io, gui: front.Window, startupError: front.StartupError}
+	r := &runner{io: io, gui: front.Window, startupError: front.StartupError, networks: front.Networks}
 	err := r.run(context.Background(), args)
 	if err == nil {
 		return 0
@@ -89,6 +91,7 @@ type runner struct {
 	gui          GUI
 	startupError func(message string)
 	dataDir      string
+	networks     core.Catalog
 }
 
 type command struct {
@@ -295,7 +298,7 @@ func (r *runner) openEngine(ctx context.Context, stderrLevel slog.Level) (*core.
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("open the log in %s: %w", dir, err)
 	}
-	e, err := core.Open(ctx, core.Options{DataDir: dir, Logger: logger})
+	e, err := core.Open(ctx, core.Options{DataDir: dir, Logger: logger, Networks: r.networks})
 	if err != nil {
 		logFile.Close()
 		return nil, nil, nil, err

@@ -339,7 +339,7 @@ func (e *Engine) Remove(ctx context.Context, id int64) (RemoveReport, error) {
 		switch {
 		case err == nil:
 			report.Revoked = true
-		case errors.Is(err, network.ErrRevokeUnsupported) && isKeyed(a.Network):
+		case errors.Is(err, network.ErrRevokeUnsupported) && e.needsKeys(a.Network):
 			// The adapter says where on the network the person removes the app.
 			report.RevokeNote = Explain(err)
 		case errors.Is(err, network.ErrRevokeUnsupported):
@@ -348,8 +348,8 @@ func (e *Engine) Remove(ctx context.Context, id int64) (RemoveReport, error) {
 			report.RevokeNote = "Could not revoke SocialOmm's access at " + hostOf(a) + " (" + err.Error() + "); remove SocialOmm in the profile's settings under authorised apps."
 		}
 	}
-	if a.Network == "bluesky" {
-		report.RevokeNote = strings.TrimSpace(report.RevokeNote + " Also delete the app password SocialOmm used, in Bluesky under Settings → Privacy and security → App passwords.")
+	if n, ok := e.entry(a.Network); ok && n.RemoveNote != "" {
+		report.RevokeNote = strings.TrimSpace(report.RevokeNote + " " + n.RemoveNote)
 	}
 	if err := e.deleteCredentials(ctx, a); err != nil {
 		return report, fmt.Errorf("the account was not removed, because its sign-in could not be deleted from the keyring: %w", err)
