@@ -91,8 +91,8 @@ func (e *Engine) connectionExpiry(ctx context.Context, now time.Time, c network.
 }
 
 // expiryFor is when a new connection of a network ends: never for networks
-// whose connections have no end (Facebook Pages: the lifespan does not
-// apply), else connectionExpiry.
+// whose connections have no end (the catalog's NeverExpires: the lifespan
+// does not apply), else connectionExpiry.
 func (e *Engine) expiryFor(ctx context.Context, now time.Time, networkName string, c network.Credentials) *time.Time {
 	if neverExpires(networkName) {
 		return nil
@@ -253,7 +253,7 @@ func (e *Engine) check(ctx context.Context, id int64, down *unreachableServers) 
 func (e *Engine) askNetwork(ctx context.Context, a *account.Account, ad network.Adapter, creds network.Credentials) (network.Profile, error) {
 	if r, ok := ad.(network.Refresher); ok && !isChecker(ad) {
 		// Networks whose tokens renew: an access token that ended (or is
-		// about to, or an Instagram/Threads token a day old) is renewed
+		// about to, or due on the network's own schedule) is renewed
 		// first, so an expired access token is never taken for a lost
 		// connection.
 		return e.checkRefreshing(ctx, a, ad, r)

@@ -103,12 +103,6 @@ func (e *Engine) keyedNetwork(name string) (NetworkInfo, bool) {
 	return keyedNetworkIn(e.catalog, name)
 }
 
-// isKeyed reports whether a network needs the person's own app keys.
-func isKeyed(networkName string) bool {
-	_, ok := KeyedNetwork(networkName)
-	return ok
-}
-
 // neverExpires reports whether a network's connections have no end, so the
 // lifespan setting does not cap them.
 func neverExpires(networkName string) bool {
@@ -183,7 +177,7 @@ func (e *Engine) NetworkKeys(ctx context.Context, name string) (oauthnet.Keys, e
 }
 
 // RedirectURI is the address to register with a keyed network: its fixed
-// loopback callback, or for the Meta networks the https address in
+// loopback callback, or for the paste networks the https address in
 // Settings.
 func (e *Engine) RedirectURI(ctx context.Context, name string) string {
 	info, _ := e.keyedNetwork(name)
@@ -276,7 +270,7 @@ type PasteSignIn struct {
 }
 
 // ProfileChoice is a profile the person manages, to choose from after
-// signing in (a Facebook Page).
+// signing in (network.Chooser).
 type ProfileChoice struct {
 	ID, Name, Category string
 	// CanPost: the person's role lets them publish there.
@@ -404,8 +398,8 @@ func (e *Engine) finishChooser(ctx context.Context, p *PasteSignIn, c network.Ch
 	return res, nil
 }
 
-// ConnectChoice stores one chosen profile of a finished sign-in (a
-// Facebook Page) as an account, with its own token in the keyring. Call it
+// ConnectChoice stores one chosen profile of a finished sign-in
+// (network.Chooser) as an account, with its own token in the keyring. Call it
 // once per profile to connect.
 func (e *Engine) ConnectChoice(ctx context.Context, p *PasteSignIn, id string) (account.Account, error) {
 	var c network.Chooser

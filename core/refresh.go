@@ -9,9 +9,9 @@ import (
 	"github.com/socialomm/desktop/core/network"
 )
 
-// checker is implemented by networks whose check renews the session
-// (Bluesky: an access token keeps working for hours after the app password
-// is revoked, so only a refresh tells).
+// checker is implemented by networks whose check renews the session (where
+// an access token keeps working for hours after the app password is
+// revoked, so only a refresh tells).
 type checker interface {
 	Check(ctx context.Context, acct account.Account, creds network.Credentials) (network.Profile, network.Credentials, error)
 }
@@ -120,7 +120,7 @@ func isChecker(ad network.Adapter) bool {
 }
 
 // usesRefreshToken says whether a network's sign-in has a refresh token
-// (networks whose tokens renew, and Bluesky's sessions).
+// (networks whose tokens renew, and those whose check renews a session).
 func usesRefreshToken(ad network.Adapter) bool {
 	_, renews := ad.(network.Refresher)
 	return renews || isChecker(ad)

@@ -28,7 +28,8 @@ import (
 type composeBackend interface {
 	Accounts(ctx context.Context) ([]account.Account, error)
 	// TextLimit is how many characters (graphemes) a post of the account
-	// may have: for Mastodon the server's own limit, else 500.
+	// may have: the server's own where the network's entry says so, else
+	// the entry's.
 	TextLimit(ctx context.Context, a account.Account) int
 	Now() time.Time
 	OnChange(fn func())
