@@ -30,10 +30,11 @@ var (
 	ThreadsSVG []byte
 )
 
-// NetworkIcon returns a network's icon (SVG), or nil if it has none.
-func NetworkIcon(network string) []byte {
+// NetworkIcon returns the embedded icon file named in a network's
+// catalog entry ("mastodon.svg"), or nil if there is none.
+func NetworkIcon(file string) []byte {
 	return map[string][]byte{
-		"mastodon": MastodonSVG, "bluesky": BlueskySVG, "x": XSVG, "linkedin": LinkedInSVG,
-		"facebook": FacebookSVG, "instagram": InstagramSVG, "threads": ThreadsSVG,
-	}[network]
+		"mastodon.svg": MastodonSVG, "bluesky.svg": BlueskySVG, "x.svg": XSVG, "linkedin.svg": LinkedInSVG,
+		"facebook.svg": FacebookSVG, "instagram.svg": InstagramSVG, "threads.svg": ThreadsSVG,
+	}[file]
 }

@@ -92,73 +92,108 @@ func (r *runner) signIn() core.SignIn {
 // it never appears in a command line (ps, shell history).
 const AppPasswordEnv = "SOCIALOMM_APP_PASSWORD"
 
+// catalog is the networks the command line offers.
+func (r *runner) catalog() core.Catalog {
+	if len(r.networks.Entries()) > 0 {
+		return r.networks
+	}
+	return core.Networks()
+}
+
 // connectHelp says what each network needs, for connect's --help.
-func connectHelp() string {
+func connectHelp(c core.Catalog) string {
 	var b strings.Builder
 	b.WriteString("Connects a profile and prints the account as JSON. Progress and questions go to stderr.\n" +
-		"The sign-in page opens in your browser ($SOCIALOMM_BROWSER, else $BROWSER, else the desktop's default).\n\nNetworks:\n" +
-		"  mastodon --instance SERVER   any Mastodon-compatible server (mastodon.social, https://…, @you@server)\n" +
-		"  bluesky --handle HANDLE      with an app password read from $" + AppPasswordEnv + ", else the first\n" +
-		"                               line of standard input (never an argument); --pds URL skips resolving\n" +
-		"                               the handle to its server\n")
-	for _, n := range core.KeyedNetworks() {
-		keys := n.IDKey
+		"The sign-in page opens in your browser ($SOCIALOMM_BROWSER, else $BROWSER, else the desktop's default).\n\nNetworks:\n")
+	pad := "\n                               "
+	for _, n := range c.Entries() {
+		if n.Keys == nil {
+			help := n.ConnectHelp
+			if help == "" {
+				args := n.Name
+				for _, f := range n.Form {
+					if !f.Secret {
+						args += " --" + f.Key + " " + f.Metavar
+					}
+				}
+				help = fmt.Sprintf("  %-28s %s\n", args, n.Title)
+			}
+			b.WriteString(strings.ReplaceAll(help, "$SECRET_ENV", "$"+AppPasswordEnv))
+			continue
+		}
+		k := n.Keys
+		keys := k.IDKey
 		switch {
-		case n.NeedsSecret:
-			keys += " and " + n.SecretKey
+		case k.NeedsSecret:
+			keys += " and " + k.SecretKey
 		default:
-			keys += " (and " + n.SecretKey + " for a confidential app)"
+			keys += " (and " + k.SecretKey + " for a confidential app)"
 		}
-		name := n.Name
-		if n.Name == "facebook" {
-			name += " [--page ID]"
-		}
-		pad := "\n                               "
 		fmt.Fprintf(&b, "  %-28s your own app keys in the settings %s,%smade at %s with %s registered as%sthe redirect URI; ",
-			name, keys, pad, n.PortalURL, n.DefaultRedirectURI, pad)
-		if n.Loopback {
+			n.Name+n.ConnectArgs, keys, pad, k.PortalURL, k.DefaultRedirectURI, pad)
+		if n.SignIn == core.SignInLoopback {
 			b.WriteString("the browser sign-in comes back to SocialOmm by itself\n")
 		} else {
 			b.WriteString("after signing in, paste the address the browser ends on" + pad + "into standard input\n")
 		}
-		if n.Name == "facebook" {
-			b.WriteString("                               --page ID picks the Page; a single Page is picked by itself, several are listed\n")
-		}
-		if n.Name == "instagram" {
-			b.WriteString("                               Instagram takes no text-only posts: posting needs an image, which SocialOmm\n" +
-				"                               cannot attach yet\n")
-		}
+		b.WriteString(n.ConnectHelp)
 	}
 	return strings.TrimRight(b.String(), "\n")
 }
 
+// formFlags are the flags the networks' sign-in forms ask, by key, in
+// the catalog's order (secrets never come as arguments).
+func formFlags(c core.Catalog) []core.FormField {
+	var out []core.FormField
+	seen := map[string]bool{}
+	for _, n := range c.Entries() {
+		for _, f := range n.Form {
+			if !f.Secret && !seen[f.Key] {
+				seen[f.Key] = true
+				out = append(out, f)
+			}
+		}
+	}
+	return out
+}
+
+// choosers are the networks whose sign-in lets the person choose one of
+// several profiles (--page).
+func choosers(c core.Catalog) (names []string, usage string) {
+	for _, n := range c.Entries() {
+		if n.ChoiceUsage != "" {
+			names = append(names, n.Name)
+			usage = n.ChoiceUsage
+		}
+	}
+	return names, usage
+}
+
 func (r *runner) accountsConnect(ctx context.Context, args []string) error {
+	c := r.catalog()
 	fs := r.leaf("socialomm accounts connect NETWORK [--instance SERVER | --handle HANDLE [--pds URL] | --page ID] [--data-dir DIR]",
-		connectHelp())
-	instance := fs.String("instance", "", "the Mastodon server, e.g. mastodon.social")
-	handle := fs.String("handle", "", "the Bluesky handle, e.g. ana.bsky.social")
-	pds := fs.String("pds", "", "the Bluesky server (PDS) URL, if not resolved from the handle")
-	page := fs.String("page", "", "the id of the Facebook Page to connect")
+		connectHelp(c))
+	given := map[string]*string{}
+	for _, f := range formFlags(c) {
+		given[f.Key] = fs.String(f.Key, "", f.Usage)
+	}
+	chooserNames, pageUsage := choosers(c)
+	page := fs.String("page", "", pageUsage)
 	pos, err := parseInterspersed(fs, args, 1)
 	if err != nil {
 		return err
 	}
-	info, keyed := core.KeyedNetwork(pos[0])
-	switch {
-	case pos[0] == "mastodon":
-		if *instance == "" {
-			return usageError("accounts connect mastodon needs --instance SERVER, e.g. --instance mastodon.social")
-		}
-	case pos[0] == "bluesky":
-		if *handle == "" {
-			return usageError("accounts connect bluesky needs --handle HANDLE, e.g. --handle ana.bsky.social")
-		}
-	case keyed:
-	default:
-		return usageError("cannot connect %q; networks: mastodon, bluesky, x, linkedin, facebook, instagram, threads", pos[0])
+	n, ok := c.Lookup(pos[0])
+	if !ok {
+		return usageError("cannot connect %q; networks: %s", pos[0], strings.Join(c.Names(), ", "))
 	}
-	if *page != "" && pos[0] != "facebook" {
-		return usageError("--page is for facebook only")
+	for _, f := range n.Form {
+		if !f.Optional && !f.Secret && *given[f.Key] == "" {
+			return usageError("accounts connect %s needs --%s %s, e.g. --%s %s", n.Name, f.Key, f.Metavar, f.Key, f.Example)
+		}
+	}
+	if *page != "" && n.ChoiceUsage == "" {
+		return usageError("--page is for %s only", strings.Join(chooserNames, ", "))
 	}
 	e, _, closeAll, err := r.openEngine(ctx, slog.LevelWarn)
 	if err != nil {
@@ -166,19 +201,21 @@ func (r *runner) accountsConnect(ctx context.Context, args []string) error {
 	}
 	defer closeAll()
 	var a account.Account
-	switch {
-	case pos[0] == "mastodon":
-		a, err = e.ConnectMastodon(ctx, *instance, r.signIn())
-	case pos[0] == "bluesky":
-		password, perr := r.appPassword()
-		if perr != nil {
-			return perr
-		}
-		a, err = e.ConnectBluesky(ctx, *handle, password, *pds, r.signIn())
-	case info.Loopback:
-		a, err = e.ConnectOAuth(ctx, info.Name, r.signIn())
-	default:
+	if n.SignIn == core.SignInPaste {
+		info, _ := keyedInfo(e, n.Name)
 		a, err = r.connectPaste(ctx, e, info, *page)
+	} else {
+		values := map[string]string{}
+		for _, f := range n.Form {
+			if !f.Secret {
+				values[f.Key] = *given[f.Key]
+				continue
+			}
+			if values[f.Key], err = r.appPassword(); err != nil {
+				return err
+			}
+		}
+		a, err = e.Connect(ctx, n.Name, values, r.signIn())
 	}
 	if err != nil {
 		return err
@@ -186,8 +223,20 @@ func (r *runner) accountsConnect(ctx context.Context, args []string) error {
 	return writeJSON(r.io.Stdout, a)
 }
 
-// connectPaste connects Facebook Pages, Instagram or Threads: the sign-in
-// page opens in the browser, and the person pastes the address it ends on.
+// keyedInfo is what a network that takes the person's own app keys needs.
+func keyedInfo(e *core.Engine, name string) (core.NetworkInfo, bool) {
+	for _, n := range e.KeyedNetworks() {
+		if n.Name == name {
+			return n, true
+		}
+	}
+	return core.NetworkInfo{}, false
+}
+
+// connectPaste connects a network whose sign-in ends on an https address:
+// the sign-in page opens in the browser, and the person pastes the address
+// it ends on. Where the person manages several profiles (Facebook Pages),
+// --page picks one.
 func (r *runner) connectPaste(ctx context.Context, e *core.Engine, info core.NetworkInfo, pageID string) (account.Account, error) {
 	if info.Note != "" {
 		fmt.Fprintln(r.io.Stderr, "Note: "+info.Note)
@@ -204,13 +253,13 @@ func (r *runner) connectPaste(ctx context.Context, e *core.Engine, info core.Net
 	if err != nil {
 		return account.Account{}, err
 	}
-	if info.Name != "facebook" {
+	if len(res.Pages) == 0 {
 		return res.Account, nil
 	}
 	if pageID == "" {
 		if len(res.Pages) != 1 {
 			var b strings.Builder
-			fmt.Fprintf(&b, "socialomm: %s manages %d Facebook Pages; choose one with --page ID and connect again:\n", res.User, len(res.Pages))
+			fmt.Fprintf(&b, "socialomm: %s manages %d %s; choose one with --page ID and connect again:\n", res.User, len(res.Pages), p.Title)
 			for _, pg := range res.Pages {
 				note := ""
 				if !pg.CanPost {
@@ -222,7 +271,7 @@ func (r *runner) connectPaste(ctx context.Context, e *core.Engine, info core.Net
 		}
 		pageID = res.Pages[0].ID
 	}
-	return e.ConnectFacebookPage(ctx, p, pageID)
+	return e.ConnectChoice(ctx, p, pageID)
 }
 
 // askPaste says where to sign in (opening the page in the browser when
@@ -300,13 +349,15 @@ func (r *runner) accountsUpdate(ctx context.Context, args []string) error {
 	}
 	defer closeAll()
 	in := r.signIn()
-	if current, err := e.Account(ctx, id); err == nil && current.Network == "bluesky" {
-		if in.AppPassword, err = r.appPassword(); err != nil {
-			return err
+	if current, err := e.Account(ctx, id); err == nil {
+		if n, _ := e.Networks().Lookup(current.Network); n.SignIn == core.SignInAppPassword {
+			if in.AppPassword, err = r.appPassword(); err != nil {
+				return err
+			}
 		}
 	}
-	// Facebook Pages, Instagram and Threads: the engine opens the sign-in
-	// page; the person pastes the address it ends on.
+	// Networks whose sign-in ends on an https address: the engine opens
+	// the sign-in page; the person pastes the address it ends on.
 	in.Paste = func(ctx context.Context, p *core.PasteSignIn) (string, error) { return r.askPaste(ctx, p, false) }
 	a, err := e.Update(ctx, id, in)
 	if err != nil {

@@ -49,11 +49,13 @@ type IO struct {
 type Frontend struct {
 	Window       GUI
 	StartupError func(message string)
+	// Networks are the networks offered; core.Networks() when empty.
+	Networks core.Catalog
 }
 
 // Main runs the command line and returns the exit status.
 func Main(args []string, front Frontend, io IO) int {
-	r := &runner{io: io, gui: front.Window, startupError: front.StartupError, getenv: os.Getenv}
+	r := &runner{io: io, gui: front.Window, startupError: front.StartupError, getenv: os.Getenv, networks: front.Networks}
 	return r.main(context.Background(), args)
 }
 
@@ -108,7 +110,8 @@ type runner struct {
 	shared *sharedEngine
 	// waited, when set (tests), hears each time the runner waits for
 	// the data folder's holder.
-	waited func(instance.Holder)
+	waited   func(instance.Holder)
+	networks core.Catalog
 }
 
 type command struct {
@@ -344,7 +347,7 @@ func (r *runner) openEngine(ctx context.Context, stderrLevel slog.Level) (*core.
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("open the log in %s: %w", dir, err)
 	}
-	e, err := core.Open(ctx, core.Options{DataDir: dir, Logger: logger})
+	e, err := core.Open(ctx, core.Options{DataDir: dir, Logger: logger, Networks: r.networks})
 	if err != nil {
 		logFile.Close()
 		return nil, nil, nil, err

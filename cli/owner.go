@@ -158,9 +158,10 @@ func (r *runner) serveCommands(shared *sharedEngine) instance.CommandHandler {
 		}
 		or := &runner{
 			io:     IO{Stdin: s.Stdin, Stdout: s.Stdout, Stderr: s.Stderr},
-			shared: shared,
-			getenv: func(k string) string { return env[k] },
-			args:   req.Args,
+			shared:   shared,
+			getenv:   func(k string) string { return env[k] },
+			args:     req.Args,
+			networks: r.networks,
 		}
 		what := r.commandPath(req.Args)
 		// Only the command's name is logged: its words may be a post's

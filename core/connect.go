@@ -2,19 +2,13 @@ package core
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
-	"golang.org/x/oauth2"
-
 	"github.com/socialomm/desktop/core/account"
 	"github.com/socialomm/desktop/core/network"
-	"github.com/socialomm/desktop/core/network/bluesky"
-	"github.com/socialomm/desktop/core/network/mastodon"
 	"github.com/socialomm/desktop/core/oauth"
-	"github.com/socialomm/desktop/core/secret"
 	"github.com/socialomm/desktop/core/store"
 )
 
@@ -28,12 +22,12 @@ type SignIn struct {
 	Progress func(string)
 	// Timeout bounds the wait for the browser; 5 minutes when zero.
 	Timeout time.Duration
-	// AppPassword signs in to networks that use app passwords instead of a
-	// browser (Bluesky).
+	// AppPassword is the secret an update asks again, for networks that
+	// sign in with an app password instead of a browser (SignInAppPassword).
 	AppPassword string
 	// Paste asks the person for the address the browser ended on, for the
-	// networks that cannot send the sign-in back to SocialOmm (Facebook
-	// Pages, Instagram, Threads): Update opens p.URL, then calls it.
+	// networks that cannot send the sign-in back to SocialOmm
+	// (SignInPaste): Update opens p.URL, then calls it.
 	Paste func(ctx context.Context, p *PasteSignIn) (string, error)
 }
 
@@ -50,15 +44,14 @@ var ErrOtherProfile = errors.New("signed in as a different profile")
 // OtherProfileError names both profiles.
 type OtherProfileError struct {
 	Want, Got string
-	// Page: Want is a Facebook Page, which Got (a person) does not manage.
-	Page bool
+	// Message, when the network words it itself (someone who does not
+	// manage the Page being updated), replaces the usual sentence.
+	Message string
 }
 
 func (e *OtherProfileError) Error() string {
-	if e.Page {
-		return fmt.Sprintf("you signed in to Facebook as %s, who does not manage the Page %s. Nothing was changed. "+
-			"Log out of Facebook in your browser, then choose Update again and sign in as someone who manages %s, "+
-			"and tick it when Facebook asks which Pages to share.", e.Got, e.Want, e.Want)
+	if e.Message != "" {
+		return e.Message
 	}
 	return fmt.Sprintf("you signed in as %s, but this account is %s. Nothing was changed. "+
 		"Sign out of %s on the network's page in your browser, then choose Update again and sign in as %s.", e.Got, e.Want, e.Got, e.Want)
@@ -66,23 +59,204 @@ func (e *OtherProfileError) Error() string {
 
 func (e *OtherProfileError) Unwrap() error { return ErrOtherProfile }
 
-// ConnectMastodon connects a profile on a Mastodon-compatible server through
-// its sign-in page. Connecting a profile that is already connected updates
-// that account instead of adding another.
-func (e *Engine) ConnectMastodon(ctx context.Context, instance string, in SignIn) (account.Account, error) {
-	base, err := mastodon.NormalizeInstance(instance)
+// Connect connects a profile of the named network with the sign-in its
+// catalog entry names, values holding the form's answers (by
+// FormField.Key). Connecting a profile that is already connected updates
+// that account instead of adding another. Paste networks sign in with
+// StartPaste and FinishPaste instead.
+func (e *Engine) Connect(ctx context.Context, name string, values map[string]string, in SignIn) (account.Account, error) {
+	n, ok := e.entry(name)
+	if !ok {
+		return account.Account{}, fmt.Errorf("SocialOmm cannot connect %q", name)
+	}
+	if n.SignIn == network.SignInPaste {
+		return account.Account{}, fmt.Errorf("%s signs in by pasting the address the browser ends on: use StartPaste", n.Title)
+	}
+	signed, err := e.signIn(ctx, n, values, nil, in)
 	if err != nil {
 		return account.Account{}, err
 	}
-	result, err := e.mastodonSignIn(ctx, base, nil, in)
+	return e.complete(ctx, name, nil, signed)
+}
+
+// Update reconnects an existing account through the network's sign-in.
+// It must come back as the same profile; if the person signs in as someone
+// else, an *OtherProfileError is returned and nothing changes.
+func (e *Engine) Update(ctx context.Context, id int64, in SignIn) (account.Account, error) {
+	a, err := e.Account(ctx, id)
 	if err != nil {
-		return account.Account{}, err
+		return a, err
 	}
-	existing, err := e.accountFor(ctx, mastodon.NetworkName, result.base, result.profile.RemoteID)
+	n, ok := e.entry(a.Network)
+	if !ok {
+		return a, fmt.Errorf("SocialOmm cannot reconnect %s accounts in this version", a.Network)
+	}
+	if n.SignIn == network.SignInPaste {
+		return e.updatePaste(ctx, a, n, in)
+	}
+	values := map[string]string{}
+	for _, f := range n.Form {
+		if f.Secret && f.Update {
+			values[f.Key] = in.AppPassword
+		}
+	}
+	signed, err := e.signIn(ctx, n, values, &a, in)
 	if err != nil {
-		return account.Account{}, err
+		return a, err
 	}
-	return e.storeMastodonSignIn(ctx, existing, result)
+	return e.complete(ctx, a.Network, &a, signed)
+}
+
+// signIn is the sign-in pipeline's first half: the keyring guard, then the
+// network's own flow of its kind (the browser's listener, page, wait and
+// code exchange are the engine's), giving whose token came back.
+func (e *Engine) signIn(ctx context.Context, n network.Entry, values map[string]string, existing *account.Account, in SignIn) (network.SignedIn, error) {
+	if err := e.keyringGuard(ctx); err != nil {
+		return network.SignedIn{}, err
+	}
+	req := network.SignInRequest{Values: values, Existing: existing, Progress: in.Progress}
+	if n.Keys != nil {
+		keys, err := e.readyKeys(ctx, n.Name)
+		if err != nil {
+			return network.SignedIn{}, err
+		}
+		req.Keys = network.ClientKeys{ClientID: keys.ClientID, ClientSecret: keys.ClientSecret, RedirectURI: keys.RedirectURI}
+		req.Port = e.keyed.ports[n.Name]
+	}
+	switch flow := e.adapters[n.Name].(type) {
+	case network.FormSignIn:
+		return flow.SignInForm(ctx, req)
+	case network.LoopbackSignIn:
+		return e.loopbackSignIn(ctx, n, flow, req, in)
+	}
+	return network.SignedIn{}, fmt.Errorf("SocialOmm cannot sign in to %s in this version", n.Title)
+}
+
+// keyringGuard refuses to sign in where the sign-in could not be kept.
+func (e *Engine) keyringGuard(ctx context.Context) error {
+	if err := e.KeyringProblem(ctx); err != nil {
+		return fmt.Errorf("SocialOmm will not connect without a keyring to keep the sign-in safe: %w", err)
+	}
+	return nil
+}
+
+// loopbackSignIn runs a browser sign-in that comes back to SocialOmm: it
+// listens where the network's attempt says, opens the page, waits for the
+// person and trades the code.
+func (e *Engine) loopbackSignIn(ctx context.Context, n network.Entry, flow network.LoopbackSignIn, req network.SignInRequest, in SignIn) (network.SignedIn, error) {
+	att, err := flow.BeginLoopback(ctx, req)
+	if err != nil {
+		return network.SignedIn{}, err
+	}
+	sess, err := oauth.Start(ctx, oauth.Options{Logger: e.logger, Timeout: in.Timeout, NetworkName: n.Title, PreferredPort: att.Port()})
+	if err != nil {
+		return network.SignedIn{}, err
+	}
+	defer sess.Close()
+	cfg, err := att.Authorize(ctx, sess.RedirectURI())
+	if err != nil {
+		return network.SignedIn{}, err
+	}
+	if err := e.openBrowser(ctx, in, sess.AuthCodeURL(cfg)); err != nil {
+		return network.SignedIn{}, err
+	}
+	in.say("Waiting for you to sign in to " + att.Where() + " in your browser…")
+	code, err := sess.Wait(ctx)
+	if err != nil {
+		return network.SignedIn{}, err
+	}
+	in.say("Finishing the connection with " + att.Where() + "…")
+	tok, err := sess.Exchange(e.exchangeContext(ctx), cfg, code)
+	if err != nil {
+		return network.SignedIn{}, err
+	}
+	signed, err := att.Finish(ctx, tok)
+	if err != nil {
+		return network.SignedIn{}, fmt.Errorf("%s gave SocialOmm access, but then refused it: %w", att.Where(), err)
+	}
+	return signed, nil
+}
+
+// openBrowser shows a sign-in page.
+func (e *Engine) openBrowser(ctx context.Context, in SignIn, url string) error {
+	open := in.Open
+	if open == nil {
+		open = oauth.SystemOpener(e.logger)
+	}
+	if err := open(ctx, url); err != nil {
+		return fmt.Errorf("could not open your browser: %w", err)
+	}
+	return nil
+}
+
+// updatePaste reconnects an account of a paste network: it opens the
+// sign-in page and asks in.Paste for the address it ended on.
+func (e *Engine) updatePaste(ctx context.Context, a account.Account, n network.Entry, in SignIn) (account.Account, error) {
+	if in.Paste == nil {
+		return a, fmt.Errorf("updating %s needs the address your browser ends on after signing in", n.Title)
+	}
+	p, err := e.startPaste(ctx, a.Network, &a)
+	if err != nil {
+		return a, err
+	}
+	if err := e.openBrowser(ctx, in, p.URL); err != nil {
+		return a, err
+	}
+	in.say("Sign in to " + n.Title + " in your browser, then paste the address it ends on…")
+	pasted, err := in.Paste(ctx, p)
+	if err != nil {
+		return a, err
+	}
+	res, err := e.FinishPaste(ctx, p, pasted)
+	if err != nil {
+		return a, err
+	}
+	return res.Account, nil
+}
+
+// complete is the sign-in pipeline's second half: on Update the same
+// profile must have come back (another one's grant is given back, nothing
+// changes); then the sign-in is stored, and after a reconnect held posts
+// may go out.
+func (e *Engine) complete(ctx context.Context, name string, existing *account.Account, s network.SignedIn) (account.Account, error) {
+	a, _, err := e.completeAdded(ctx, name, existing, s)
+	return a, err
+}
+
+// completeAdded is complete, also saying whether a new account was added.
+func (e *Engine) completeAdded(ctx context.Context, name string, existing *account.Account, s network.SignedIn) (account.Account, bool, error) {
+	var a account.Account
+	if existing != nil {
+		a = *existing
+		if s.Profile.RemoteID != a.RemoteID {
+			if d, ok := e.adapters[name].(network.Discarder); ok {
+				other := account.Account{Network: name, Instance: s.Instance, RemoteID: s.Profile.RemoteID}
+				if err := d.Discard(ctx, other, s.Credentials); err != nil {
+					e.logger.Info("could not give back the other profile's sign-in", "network", name, "err", err)
+				}
+			}
+			return a, false, &OtherProfileError{Want: a.Handle, Got: s.Profile.Handle}
+		}
+	} else {
+		var err error
+		if a, err = e.accountFor(ctx, name, s.Instance, s.Profile.RemoteID); err != nil {
+			return a, false, err
+		}
+	}
+	added := a.ID == 0
+	if s.Keep != nil {
+		if err := s.Keep(ctx, a); err != nil {
+			return a, false, err
+		}
+	}
+	saved, err := e.storeSignIn(ctx, a, s.Profile, s.Credentials)
+	if err != nil {
+		return saved, false, err
+	}
+	if existing != nil {
+		e.afterReconnect(ctx, saved)
+	}
+	return saved, added, nil
 }
 
 // accountFor is the stored account of a remote profile, or a new one.
@@ -92,39 +266,6 @@ func (e *Engine) accountFor(ctx context.Context, networkName, instance, remoteID
 		return account.Account{Network: networkName, Instance: instance, RemoteID: remoteID}, nil
 	}
 	return a, err
-}
-
-// Update reconnects an existing account through the network's sign-in page.
-// It must come back as the same profile; if the person signs in as someone
-// else, an *OtherProfileError is returned and nothing changes.
-func (e *Engine) Update(ctx context.Context, id int64, in SignIn) (account.Account, error) {
-	a, err := e.Account(ctx, id)
-	if err != nil {
-		return a, err
-	}
-	switch a.Network {
-	case mastodon.NetworkName:
-	case bluesky.NetworkName:
-		return e.updateBluesky(ctx, a, in)
-	default:
-		if info, ok := KeyedNetwork(a.Network); ok {
-			return e.updateKeyed(ctx, a, info, in)
-		}
-		return a, fmt.Errorf("SocialOmm cannot reconnect %s accounts in this version", a.Network)
-	}
-	result, err := e.mastodonSignIn(ctx, a.Instance, &a, in)
-	if err != nil {
-		return a, err
-	}
-	if result.profile.RemoteID != a.RemoteID {
-		return a, &OtherProfileError{Want: a.Handle, Got: result.profile.Handle}
-	}
-	updated, err := e.storeMastodonSignIn(ctx, a, result)
-	if err != nil {
-		return updated, err
-	}
-	e.afterReconnect(ctx, updated)
-	return updated, nil
 }
 
 // afterReconnect lets posts held while the account was disconnected go out,
@@ -175,143 +316,4 @@ func (e *Engine) storeSignIn(ctx context.Context, a account.Account, p network.P
 		e.store.LogActivity(ctx, saved.ID, string(saved.State), message)
 	}
 	return saved, err
-}
-
-// storeMastodonSignIn keeps the registration that issued the token next to
-// it (revoking needs that very registration), then the sign-in itself.
-func (e *Engine) storeMastodonSignIn(ctx context.Context, a account.Account, r mastodonResult) (account.Account, error) {
-	if err := e.saveApp(ctx, credentialKey(a), r.app); err != nil {
-		return a, err
-	}
-	return e.storeSignIn(ctx, a, r.profile, r.creds)
-}
-
-type mastodonResult struct {
-	base    string
-	app     mastodon.App
-	profile network.Profile
-	creds   network.Credentials
-}
-
-// mastodonSignIn runs the browser flow against a server and returns whose
-// token came back. existing is the account being updated, nil for a new
-// connection.
-//
-// Which registration it signs in through: on Mastodon, one per server, since
-// Mastodon accepts any loopback port and keeps an app when a profile goes.
-// Elsewhere (GoToSocial) each profile gets its own: GoToSocial deletes an app
-// together with any account that signed in through it, so a shared one would
-// let one profile's deletion disconnect every other profile on that server.
-// An account being updated reuses its own registration, listening on the
-// port it was registered with, since GoToSocial matches the port exactly.
-func (e *Engine) mastodonSignIn(ctx context.Context, base string, existing *account.Account, in SignIn) (mastodonResult, error) {
-	if err := e.KeyringProblem(ctx); err != nil {
-		return mastodonResult{}, fmt.Errorf("SocialOmm will not connect without a keyring to keep the sign-in safe: %w", err)
-	}
-	host := displayHost(base)
-	in.say("Contacting " + host + "…")
-	info, err := e.mastodon.Instance(ctx, base)
-	if err != nil {
-		return mastodonResult{}, err
-	}
-	if info.BaseURL != "" && existing == nil {
-		base = info.BaseURL
-	}
-	var app mastodon.App
-	switch {
-	case existing != nil:
-		app, _ = e.loadApp(ctx, credentialKey(*existing))
-	case info.AnyLoopbackPort():
-		app, _ = e.loadApp(ctx, store.AppKey(mastodon.NetworkName, base))
-	}
-	if app.ClientID != "" {
-		if err := mastodon.CheckApp(ctx, e.http, base, app); errors.Is(err, mastodon.ErrAppGone) {
-			app = mastodon.App{}
-		}
-	}
-	sess, err := oauth.Start(ctx, oauth.Options{
-		Logger: e.logger, Timeout: in.Timeout, NetworkName: "Mastodon", PreferredPort: app.Port(),
-	})
-	if err != nil {
-		return mastodonResult{}, err
-	}
-	defer sess.Close()
-	if !app.Accepts(sess.RedirectURI(), info.AnyLoopbackPort()) {
-		in.say("Registering SocialOmm on " + host + "…")
-		app, err = mastodon.Register(ctx, e.http, base, sess.RedirectURI())
-		if err != nil {
-			return mastodonResult{}, err
-		}
-		if info.AnyLoopbackPort() {
-			if err := e.saveApp(ctx, store.AppKey(mastodon.NetworkName, base), app); err != nil {
-				return mastodonResult{}, err
-			}
-			if err := e.store.SaveNetworkApp(ctx, store.NetworkApp{Network: mastodon.NetworkName, Instance: base,
-				ClientID: app.ClientID, RedirectURI: app.RedirectURI, Scopes: mastodon.Scopes}); err != nil {
-				return mastodonResult{}, err
-			}
-		}
-	}
-	cfg := mastodon.OAuthConfig(base, app)
-	open := in.Open
-	if open == nil {
-		open = oauth.SystemOpener(e.logger)
-	}
-	if err := open(ctx, sess.AuthCodeURL(cfg)); err != nil {
-		return mastodonResult{}, fmt.Errorf("could not open your browser: %w", err)
-	}
-	in.say("Waiting for you to sign in to " + host + " in your browser…")
-	code, err := sess.Wait(ctx)
-	if err != nil {
-		return mastodonResult{}, err
-	}
-	in.say("Finishing the connection with " + host + "…")
-	tok, err := sess.Exchange(context.WithValue(ctx, oauth2.HTTPClient, e.http), cfg, code)
-	if err != nil {
-		return mastodonResult{}, err
-	}
-	creds := network.Credentials{AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken, Expiry: tok.Expiry}
-	profile, err := e.mastodon.Verify(ctx, account.Account{Network: mastodon.NetworkName, Instance: base}, creds)
-	if err != nil {
-		return mastodonResult{}, fmt.Errorf("%s gave SocialOmm access, but then refused it: %w", host, err)
-	}
-	return mastodonResult{base: base, app: app, profile: profile, creds: creds}, nil
-}
-
-// loadApp reads a registration (with its client secret) from the keyring.
-func (e *Engine) loadApp(ctx context.Context, key string) (mastodon.App, error) {
-	raw, err := e.secrets.Get(ctx, secret.ClientSecret, key)
-	if err != nil {
-		return mastodon.App{}, err
-	}
-	var app mastodon.App
-	if err := json.Unmarshal([]byte(raw), &app); err != nil {
-		return mastodon.App{}, fmt.Errorf("a stored registration is unreadable: %w", err)
-	}
-	return app, nil
-}
-
-// saveApp keeps a registration, client secret included, in the keyring.
-func (e *Engine) saveApp(ctx context.Context, key string, app mastodon.App) error {
-	raw, err := json.Marshal(app)
-	if err != nil {
-		return err
-	}
-	if err := e.secrets.Set(ctx, secret.ClientSecret, key, string(raw)); err != nil {
-		return fmt.Errorf("keep SocialOmm's registration in the keyring: %w", err)
-	}
-	return nil
-}
-
-// accountApp is the registration that issued an account's token.
-func (e *Engine) accountApp(ctx context.Context, a account.Account) (mastodon.App, error) {
-	app, err := e.loadApp(ctx, credentialKey(a))
-	if errors.Is(err, secret.ErrNotFound) {
-		return e.loadApp(ctx, store.AppKey(mastodon.NetworkName, a.Instance))
-	}
-	return app, err
-}
-
-func displayHost(base string) string {
-	return hostOf(account.Account{Instance: base})
 }

@@ -17,8 +17,6 @@ import (
 	"github.com/socialomm/desktop/core/clock"
 	"github.com/socialomm/desktop/core/devseed"
 	"github.com/socialomm/desktop/core/network"
-	"github.com/socialomm/desktop/core/network/bluesky"
-	"github.com/socialomm/desktop/core/network/mastodon"
 	"github.com/socialomm/desktop/core/network/netclient"
 	"github.com/socialomm/desktop/core/notify"
 	"github.com/socialomm/desktop/core/schedule"
@@ -34,6 +32,8 @@ type Options struct {
 	Secrets    secret.Store
 	Logger     *slog.Logger
 	HTTPClient *http.Client
+	// Networks are the networks offered; Networks() when empty.
+	Networks Catalog
 }
 
 // Engine owns the store, the keyring and the background work.
@@ -45,9 +45,8 @@ type Engine struct {
 	logger   *slog.Logger
 	http     *http.Client
 	dataDir  string
+	catalog  Catalog
 	adapters map[string]network.Adapter
-	mastodon *mastodon.Adapter
-	bluesky  *bluesky.Adapter
 	keyed    *keyedNetworks
 	posts    *schedule.Scheduler
 	notify   *notify.Service
@@ -100,6 +99,9 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	if len(opts.Networks.Entries()) == 0 {
+		opts.Networks = Networks()
+	}
 	// Every request the engine makes goes through one redirect policy: a
 	// request carrying a profile's access never follows a redirect to
 	// another scheme, host or port (netclient.CheckRedirect).
@@ -120,17 +122,15 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 		logger:   opts.Logger,
 		http:     opts.HTTPClient,
 		dataDir:  opts.DataDir,
+		catalog:  opts.Networks,
 		adapters: map[string]network.Adapter{},
 
 		healthNudge: make(chan struct{}, 1),
 	}
-	e.mastodon = mastodon.New(opts.HTTPClient, mastodon.WithClock(opts.Clock), mastodon.WithAppLookup(e.accountApp))
-	e.adapters[mastodon.NetworkName] = e.mastodon
-	e.bluesky = bluesky.New(opts.HTTPClient, bluesky.WithClock(opts.Clock))
-	e.adapters[bluesky.NetworkName] = e.bluesky
-	e.openKeyedNetworks(opts.HTTPClient, endpoints)
+	e.openNetworks(network.Deps{HTTP: opts.HTTPClient, Clock: opts.Clock, Apps: registrations{e}}, endpoints)
+	e.openKeyed()
 	e.posts = e.newScheduler()
-	e.notify = notify.New(st, e.settings, notify.Options{Clock: opts.Clock, Logger: opts.Logger.With("part", "notify"), IconDir: opts.DataDir})
+	e.notify = notify.New(st, e.settings, notify.Options{Clock: opts.Clock, NetworkTitle: e.catalog.Title, Logger: opts.Logger.With("part", "notify"), IconDir: opts.DataDir})
 	return e, nil
 }
 

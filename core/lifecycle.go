@@ -191,8 +191,8 @@ func (e *Engine) connectionExpiry(ctx context.Context, now time.Time, c network.
 }
 
 // expiryFor is when a new connection of a network ends: never for networks
-// whose connections have no end (Facebook Pages: the lifespan does not
-// apply), else connectionExpiry.
+// whose connections have no end (the catalog's NeverExpires: the lifespan
+// does not apply), else connectionExpiry.
 func (e *Engine) expiryFor(ctx context.Context, now time.Time, networkName string, c network.Credentials) *time.Time {
 	if neverExpires(networkName) {
 		return nil
@@ -360,7 +360,7 @@ func (e *Engine) check(ctx context.Context, id int64, down *unreachableServers) 
 func (e *Engine) askNetwork(ctx context.Context, a *account.Account, ad network.Adapter, creds network.Credentials) (network.Profile, error) {
 	if r, ok := ad.(network.Refresher); ok && !isChecker(ad) {
 		// Networks whose tokens renew: an access token that ended (or is
-		// about to, or an Instagram/Threads token a day old) is renewed
+		// about to, or due on the network's own schedule) is renewed
 		// first, so an expired access token is never taken for a lost
 		// connection.
 		return e.checkRefreshing(ctx, a, ad, r)
@@ -446,7 +446,7 @@ func (e *Engine) Remove(ctx context.Context, id int64) (RemoveReport, error) {
 		switch {
 		case err == nil:
 			report.Revoked = true
-		case errors.Is(err, network.ErrRevokeUnsupported) && isKeyed(a.Network):
+		case errors.Is(err, network.ErrRevokeUnsupported) && e.needsKeys(a.Network):
 			// The adapter says where on the network the person removes the app.
 			report.RevokeNote = Explain(err)
 		case errors.Is(err, network.ErrRevokeUnsupported):
@@ -455,8 +455,8 @@ func (e *Engine) Remove(ctx context.Context, id int64) (RemoveReport, error) {
 			report.RevokeNote = "Could not revoke SocialOmm's access at " + hostOf(a) + " (" + err.Error() + "); remove SocialOmm in the profile's settings under authorised apps."
 		}
 	}
-	if a.Network == "bluesky" {
-		report.RevokeNote = strings.TrimSpace(report.RevokeNote + " Also delete the app password SocialOmm used, in Bluesky under Settings → Privacy and security → App passwords.")
+	if n, ok := e.entry(a.Network); ok && n.RemoveNote != "" {
+		report.RevokeNote = strings.TrimSpace(report.RevokeNote + " " + n.RemoveNote)
 	}
 	if err := e.deleteCredentials(ctx, a); err != nil {
 		return report, fmt.Errorf("the account was not removed, because its sign-in could not be deleted from the keyring: %w", err)

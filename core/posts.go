@@ -92,17 +92,24 @@ func (h engineHooks) OutcomeUnsaved(ctx context.Context, t schedule.Target, p sc
 	return nerr
 }
 
-// TextLimit is how many characters (graphemes) a post of the account may
-// have: the network's limit, the server's own for Mastodon, 500 when it
-// cannot be told.
+// TextLimit is how many characters a post of the account may have, as
+// TextLength counts them: the server's own where the network's entry says
+// it has one, else the entry's.
 func (e *Engine) TextLimit(ctx context.Context, a account.Account) int {
-	type limiter interface {
-		TextLimit(context.Context, account.Account) (int, error)
-	}
-	if l, ok := e.adapters[a.Network].(limiter); ok {
-		if n, _ := l.TextLimit(ctx, a); n > 0 {
-			return n
+	n, _ := e.entry(a.Network)
+	if l, ok := e.adapters[a.Network].(network.TextLimiter); ok && n.InstanceLimit {
+		if limit, _ := l.TextLimit(ctx, a); limit > 0 {
+			return limit
 		}
 	}
+	if n.TextLimit > 0 {
+		return n.TextLimit
+	}
 	return 500
+}
+
+// TextLength is text's length as a's network counts it.
+func (e *Engine) TextLength(a account.Account, text string) int {
+	n, _ := e.entry(a.Network)
+	return n.Length(text)
 }

@@ -2,29 +2,18 @@ package core
 
 import (
 	"context"
-	"errors"
 	"sync"
 	"time"
 
 	"github.com/socialomm/desktop/core/account"
 	"github.com/socialomm/desktop/core/network"
-	"github.com/socialomm/desktop/core/network/bluesky"
-	"github.com/socialomm/desktop/core/network/instagram"
-	"github.com/socialomm/desktop/core/network/linkedin"
-	"github.com/socialomm/desktop/core/network/threads"
-	"github.com/socialomm/desktop/core/network/x"
 )
 
-// checker is implemented by networks whose check renews the session
-// (Bluesky: an access token keeps working for hours after the app password
-// is revoked, so only a refresh tells).
+// checker is implemented by networks whose check renews the session (where
+// an access token keeps working for hours after the app password is
+// revoked, so only a refresh tells).
 type checker interface {
 	Check(ctx context.Context, acct account.Account, creds network.Credentials) (network.Profile, network.Credentials, error)
-}
-
-// refreshAheader says when a token should be renewed before use.
-type refreshAheader interface {
-	NeedsRefresh(creds network.Credentials) bool
 }
 
 // accountLock serialises refreshes of one account: two refreshes at once
@@ -97,7 +86,7 @@ func (e *Engine) freshCredentials(ctx context.Context, a account.Account) (netwo
 		return creds, nil
 	}
 	next, err := e.refreshLocked(ctx, &a, r, creds)
-	if err != nil && isKeyed(a.Network) && (network.ReasonOf(err) != account.ReasonNone || e.clock.Now().Before(creds.Expiry)) {
+	if err != nil && e.needsKeys(a.Network) && (network.ReasonOf(err) != account.ReasonNone || e.clock.Now().Before(creds.Expiry)) {
 		// The current token still works, or the network refused the
 		// renewal: publishing with it goes ahead, or gets the network's own
 		// refusal in its words (which disconnects the account with its
@@ -108,32 +97,22 @@ func (e *Engine) freshCredentials(ctx context.Context, a account.Account) (netwo
 	return next, err
 }
 
-// refreshAhead is how long before its end an access token is renewed, for
-// networks that do not say themselves (X's last 2 hours).
-const refreshAhead = 5 * time.Minute
-
 // needsRefresh says whether creds should be renewed before use: as the
-// adapter says where it knows (Bluesky), else when the access token ends
-// within refreshAhead and the network can renew it.
+// adapter says where it knows (network.RefreshTimer), else when the
+// access token is about to end.
 func (e *Engine) needsRefresh(ad network.Adapter, creds network.Credentials) bool {
-	if ahead, ok := ad.(refreshAheader); ok {
-		return ahead.NeedsRefresh(creds)
+	if t, ok := ad.(network.RefreshTimer); ok {
+		return t.RefreshDue(creds, e.clock.Now())
 	}
-	if creds.Expiry.IsZero() || (ad.Name() == linkedin.NetworkName && !linkedin.CanRefresh(creds)) {
-		return false
-	}
-	return !e.clock.Now().Add(refreshAhead).Before(creds.Expiry)
+	return network.AccessEnding(creds, e.clock.Now())
 }
 
-// refreshDueAtCheck says whether a check renews creds first: Instagram and
-// Threads long-lived tokens once they are a day old (each renewal gives 60
-// days from then), others as needsRefresh.
+// refreshDueAtCheck says whether a check renews creds first: on the
+// network's own schedule where it has one (network.CheckRefreshTimer),
+// else as needsRefresh.
 func (e *Engine) refreshDueAtCheck(ad network.Adapter, creds network.Credentials) bool {
-	switch ad.Name() {
-	case instagram.NetworkName:
-		return instagram.RefreshDue(creds, e.clock.Now())
-	case threads.NetworkName:
-		return threads.RefreshDue(creds, e.clock.Now())
+	if t, ok := ad.(network.CheckRefreshTimer); ok {
+		return t.RefreshDueAtCheck(creds, e.clock.Now())
 	}
 	return e.needsRefresh(ad, creds)
 }
@@ -144,7 +123,7 @@ func isChecker(ad network.Adapter) bool {
 }
 
 // usesRefreshToken says whether a network's sign-in has a refresh token
-// (networks whose tokens renew, and Bluesky's sessions).
+// (networks whose tokens renew, and those whose check renews a session).
 func usesRefreshToken(ad network.Adapter) bool {
 	_, renews := ad.(network.Refresher)
 	return renews || isChecker(ad)
@@ -184,17 +163,14 @@ func (e *Engine) checkRefreshing(ctx context.Context, a *account.Account, ad net
 	if kerr := e.keepRotated(ctx, a, next); kerr != nil {
 		return network.Profile{}, kerr
 	}
-	switch {
-	case rerr == nil:
+	if rerr == nil {
 		return ad.Verify(ctx, *a, next)
-	case network.ReasonOf(rerr) != account.ReasonNone && a.Network == x.NetworkName &&
-		reason == account.ReasonInvalid && e.clock.Now().Before(creds.Expiry):
-		// X answers a bare 401 "Unauthorized" whatever happened. An access
-		// token refused before its end together with a refresh token
-		// refused too means the whole grant was ended at X.
-		return network.Profile{}, &network.LostAccessError{Reason: account.ReasonRevoked,
-			Message: "X refused SocialOmm's access before it ran out, and its renewal too: SocialOmm was removed in X's settings " +
-				"(Security and account access → Apps and sessions → Connected apps), or the account is gone"}
+	}
+	if j, ok := ad.(network.RenewalJudge); ok {
+		// Some networks' refusals say more together than apart.
+		if lost := j.RenewalRefused(reason, creds, rerr, e.clock.Now()); lost != nil {
+			return network.Profile{}, lost
+		}
 	}
 	// The renewal's own answer says more than the first refusal; a renewal
 	// that could not be asked leaves the connection as it was.
@@ -242,11 +218,10 @@ func (p publishingAdapter) Publish(ctx context.Context, a account.Account, creds
 	out, err := p.Adapter.Publish(ctx, a, creds, text, key)
 	r, ok := p.Adapter.(network.Refresher)
 	// A refused token is no post: refreshing and sending once more cannot
-	// post twice. Bluesky says when its access token ended; the keyed
-	// networks with a refresh token answer a plain 401.
-	reason := network.ReasonOf(err)
-	ended := errors.Is(err, bluesky.ErrAccessExpired) ||
-		(isKeyed(a.Network) && creds.RefreshToken != "" && (reason == account.ReasonExpired || reason == account.ReasonInvalid))
+	// post twice. Some networks say when the access token ended
+	// (network.AccessEnder); the keyed networks with a refresh token answer
+	// a plain 401.
+	ended := p.e.accessEnded(a.Network, p.Adapter, err, creds)
 	if !ok || !ended {
 		return out, err
 	}

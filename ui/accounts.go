@@ -49,6 +49,7 @@ type navigation struct {
 type accountsScreen struct {
 	window  fyne.Window
 	backend accountsBackend
+	nets    networks
 	nav     navigation
 	log     *slog.Logger
 
@@ -144,9 +145,9 @@ func newAccountsScreen(a fyne.App, backend accountsBackend, nav navigation) *acc
 // so loading can start before buildWindow makes the widgets.
 func newUnbuiltAccountsScreen(a fyne.App, backend accountsBackend, nav navigation) *accountsScreen {
 	w := a.NewWindow("SocialOmm — Accounts")
-	s := &accountsScreen{window: w, backend: backend, nav: nav, avatars: map[string]fyne.Resource{},
+	s := &accountsScreen{window: w, backend: backend, nets: networksOf(backend), nav: nav, avatars: map[string]fyne.Resource{},
 		log: slog.New(slog.DiscardHandler), firstFrame: make(chan struct{})}
-	s.onConnect = func(network string) { s.showComing(networkTitle(network) + " connections") }
+	s.onConnect = func(network string) { s.showComing(s.nets.title(network) + " connections") }
 	s.onUpdate = func(account.Account) { s.showComing("Update") }
 	s.onCheck = func(account.Account) { s.showComing("Check now") }
 	s.onRemove = func(account.Account) { s.showComing("Remove") }
@@ -273,9 +274,6 @@ func (s *accountsScreen) emptyState() fyne.CanvasObject {
 	return container.NewCenter(container.NewGridWrap(fyne.NewSize(480, column.MinSize().Height), column))
 }
 
-// connectNetworks are the networks the Connect menu offers, in order.
-var connectNetworks = []string{"mastodon", "bluesky", "x", "linkedin", "facebook", "instagram", "threads"}
-
 // showConnectMenu lists every network. One that needs the person's own app
 // keys and has none yet says "needs setup" and opens its Settings section;
 // which ones do is read off the UI goroutine (the keyring answers for the
@@ -297,18 +295,18 @@ func (s *accountsScreen) showConnectMenu() {
 // keys are not in Settings yet.
 func (s *accountsScreen) connectMenu(missing map[string]bool) *fyne.Menu {
 	var items []*fyne.MenuItem
-	for _, n := range connectNetworks {
+	for _, n := range s.nets.catalog.Names() {
 		var item *fyne.MenuItem
 		if missing[n] {
-			item = fyne.NewMenuItem(networkTitle(n)+" — needs setup", func() {
+			item = fyne.NewMenuItem(s.nets.title(n)+" — needs setup", func() {
 				if s.onSetup != nil {
 					s.onSetup(n)
 				}
 			})
 		} else {
-			item = fyne.NewMenuItem(networkTitle(n)+"…", func() { s.onConnect(n) })
+			item = fyne.NewMenuItem(s.nets.title(n)+"…", func() { s.onConnect(n) })
 		}
-		item.Icon = networkIcon(n)
+		item.Icon = s.nets.icon(n)
 		items = append(items, item)
 	}
 	return fyne.NewMenu("", items...)
@@ -559,7 +557,7 @@ func (s *accountsScreen) showLoaded(list []account.Account, counts *store.Accoun
 	s.all, s.counts = list, counts
 	s.searchKeys = make([]string, len(list))
 	for i, a := range list {
-		s.searchKeys[i] = strings.ToLower(a.DisplayName + " " + a.Handle + " " + networkTitle(a.Network))
+		s.searchKeys[i] = strings.ToLower(a.DisplayName + " " + a.Handle + " " + s.nets.title(a.Network))
 	}
 	s.updateFilterChoices()
 	s.showAttention(list)
@@ -663,7 +661,7 @@ func (s *accountsScreen) updateFilterChoices() {
 	choices := []string{filterAll, filterAttention, filterExpiring}
 	seen := map[string]bool{}
 	add := func(network string) {
-		if title := networkTitle(network); !seen[title] {
+		if title := s.nets.title(network); !seen[title] {
 			seen[title] = true
 			choices = append(choices, title)
 		}
@@ -672,7 +670,7 @@ func (s *accountsScreen) updateFilterChoices() {
 		add(a.Network)
 	}
 	if s.counts != nil {
-		for _, n := range connectNetworks {
+		for _, n := range s.nets.catalog.Names() {
 			if s.counts.ByNetwork[n] > 0 {
 				add(n)
 			}
@@ -693,7 +691,7 @@ func (s *accountsScreen) applyFilter() {
 	choice := s.filter.Selected
 	shown := s.accounts[:0:0]
 	for i, a := range s.all {
-		if matchesFilter(a, choice) && matchesWords(s.searchKeys[i], words) {
+		if s.matchesFilter(a, choice) && matchesWords(s.searchKeys[i], words) {
 			shown = append(shown, a)
 		}
 	}
@@ -717,7 +715,7 @@ func (s *accountsScreen) applyFilter() {
 	s.list.Refresh()
 }
 
-func matchesFilter(a account.Account, choice string) bool {
+func (s *accountsScreen) matchesFilter(a account.Account, choice string) bool {
 	switch choice {
 	case "", filterAll:
 		return true
@@ -726,7 +724,7 @@ func matchesFilter(a account.Account, choice string) bool {
 	case filterExpiring:
 		return a.State == account.Expiring
 	}
-	return networkTitle(a.Network) == choice
+	return s.nets.title(a.Network) == choice
 }
 
 func matchesWords(key string, words []string) bool {

@@ -28,7 +28,8 @@ import (
 type composeBackend interface {
 	Accounts(ctx context.Context) ([]account.Account, error)
 	// TextLimit is how many characters (graphemes) a post of the account
-	// may have: for Mastodon the server's own limit, else 500.
+	// may have: the server's own where the network's entry says so, else
+	// the entry's.
 	TextLimit(ctx context.Context, a account.Account) int
 	Now() time.Time
 	OnChange(fn func())
@@ -46,20 +47,6 @@ type draftStore interface {
 // draftDelay is how long typing must pause before the draft is written.
 const draftDelay = 600 * time.Millisecond
 
-// defaultTextLimit is a network's post length while (or when) its own
-// cannot be asked.
-func defaultTextLimit(network string) int {
-	switch network {
-	case "bluesky":
-		return 300
-	case "x":
-		return 280
-	case "linkedin":
-		return 3000
-	}
-	return 500 // Mastodon's default
-}
-
 // graphemes counts what a person sees as characters: "👩‍👩‍👧" is one.
 func graphemes(s string) int { return uniseg.GraphemeClusterCount(s) }
 
@@ -74,6 +61,7 @@ const (
 type composeScreen struct {
 	window  fyne.Window
 	backend composeBackend
+	nets    networks
 	drafts  draftStore // nil while editing
 	editing *schedule.Post
 	logger  *slog.Logger
@@ -134,6 +122,7 @@ func newComposeScreen(a fyne.App, backend composeBackend, drafts draftStore, edi
 	s := &composeScreen{
 		window:  a.NewWindow(title),
 		backend: backend,
+		nets:    networksOf(backend),
 		drafts:  drafts,
 		editing: editing,
 		logger:  slog.New(slog.DiscardHandler),
@@ -354,14 +343,14 @@ func (s *composeScreen) relayout() {
 // accountRow is a profile to tick: network icon, name, handle, and a word
 // when it is disconnected. While editing, the profiles are fixed.
 func (s *composeScreen) accountRow(a account.Account) fyne.CanvasObject {
-	icon := canvas.NewImageFromResource(networkIcon(a.Network))
+	icon := canvas.NewImageFromResource(s.nets.icon(a.Network))
 	icon.FillMode = canvas.ImageFillContain
 	icon.SetMinSize(fyne.NewSquareSize(20))
 	name := a.DisplayName
 	if name == "" {
 		name = a.Handle
 	}
-	handle := widget.NewLabel(a.Handle + " · " + networkTitle(a.Network))
+	handle := widget.NewLabel(a.Handle + " · " + s.nets.title(a.Network))
 	handle.Importance = widget.LowImportance
 	handle.Truncation = fyne.TextTruncateEllipsis
 	var pick fyne.CanvasObject
@@ -420,7 +409,7 @@ func (s *composeScreen) limit(a account.Account) int {
 	if n, ok := s.limits[a.ID]; ok {
 		return n
 	}
-	return defaultTextLimit(a.Network)
+	return s.nets.textLimit(a.Network)
 }
 
 // restore fills the form from a kept draft, unless the person already
@@ -495,10 +484,9 @@ func (s *composeScreen) onFormChanged() {
 // the reason and the button.
 func (s *composeScreen) refresh() {
 	text := strings.TrimSpace(s.text.Text)
-	n := graphemes(text)
 	var counters []fyne.CanvasObject
 	for _, a := range s.chosenAccounts() {
-		left := s.limit(a) - n
+		left := s.limit(a) - s.nets.length(a, text)
 		l := widget.NewLabel(fmt.Sprintf("%d left · %s", left, a.Handle))
 		if left < 0 {
 			l.SetText(fmt.Sprintf("%d over · %s", -left, a.Handle))
@@ -578,14 +566,14 @@ func (s *composeScreen) check() (at time.Time, reason string, serious bool) {
 		}
 		return at, "Choose at least one profile to post to.", false
 	}
-	n := graphemes(text)
 	var over []string
-	longest := 0
+	longest, excess := 0, 0
 	for _, a := range chosen {
-		if l := s.limit(a); n > l {
+		// Each network counts in its own way (graphemes, code points, X's weights).
+		if n, l := s.nets.length(a, text), s.limit(a); n > l {
 			over = append(over, a.Handle)
 			if longest == 0 || l < longest {
-				longest = l
+				longest, excess = l, n-l
 			}
 		}
 	}
@@ -593,7 +581,7 @@ func (s *composeScreen) check() (at time.Time, reason string, serious bool) {
 	case 0:
 	case 1:
 		return at, fmt.Sprintf("Too long for %s: %d characters over its limit of %d. Shorten it or untick the profile.",
-			over[0], n-longest, longest), true
+			over[0], excess, longest), true
 	default:
 		return at, fmt.Sprintf("Too long for %s: shorten it to %d characters.", joinWords(over), longest), true
 	}

@@ -15,9 +15,6 @@ import (
 
 	"github.com/socialomm/desktop/core"
 	"github.com/socialomm/desktop/core/account"
-	"github.com/socialomm/desktop/core/network/bluesky"
-	"github.com/socialomm/desktop/core/network/mastodon"
-	"github.com/socialomm/desktop/core/network/oauthnet"
 	"github.com/socialomm/desktop/core/oauth"
 )
 
@@ -25,24 +22,23 @@ import (
 func (s *shell) wireAccountActions() {
 	a := s.accounts
 	a.onConnect = func(network string) {
-		info, keyed := core.KeyedNetwork(network)
-		switch {
-		case network == "bluesky":
-			s.askBlueskySignIn(nil)
-		case keyed && info.Loopback:
-			s.runSignIn("Connecting to "+info.Title, func(ctx context.Context, in core.SignIn) (account.Account, error) {
-				return s.engine.ConnectOAuth(ctx, network, in)
+		n, _ := s.engine.Networks().Lookup(network)
+		switch n.SignIn {
+		case core.SignInLoopback:
+			s.runSignIn("Connecting to "+n.Title, func(ctx context.Context, in core.SignIn) (account.Account, error) {
+				return s.engine.Connect(ctx, network, nil, in)
 			}, "connected")
-		case keyed:
+		case core.SignInPaste:
+			info, _ := keyedInfo(s.engine, network)
 			s.pasteSignIn(info, nil)
 		default:
-			s.askMastodonServer(network)
+			s.askSignInForm(n, nil)
 		}
 	}
 	a.onSetup = s.showNetworkSetup
 	a.needsSetup = func(ctx context.Context) map[string]bool {
 		missing := map[string]bool{}
-		for _, n := range core.KeyedNetworks() {
+		for _, n := range s.engine.KeyedNetworks() {
 			if s.engine.NetworkKeysProblem(ctx, n.Name) != nil {
 				missing[n.Name] = true
 			}
@@ -54,101 +50,119 @@ func (s *shell) wireAccountActions() {
 	a.onRemove = s.confirmRemove
 }
 
-// askMastodonServer asks which server to connect to, then signs in.
-func (s *shell) askMastodonServer(string) {
-	w := s.accounts.window
-	server := widget.NewEntry()
-	server.SetPlaceHolder("mastodon.social")
-	server.Validator = func(v string) error {
-		if strings.TrimSpace(v) == "" {
-			return errors.New("type your server's address")
+// keyedInfo is what the person needs to know of a network that takes
+// their own app keys.
+func keyedInfo(e *core.Engine, network string) (core.NetworkInfo, bool) {
+	for _, n := range e.KeyedNetworks() {
+		if n.Name == network {
+			return n, true
 		}
-		_, err := mastodon.NormalizeInstance(v)
-		return err
 	}
-	item := widget.NewFormItem("Server", server)
-	item.HintText = "Your server's address, like mastodon.social or @you@your.server"
-	d := dialog.NewForm("Connect a Mastodon profile", "Continue in browser", "Cancel", []*widget.FormItem{item},
-		func(ok bool) {
-			if !ok {
-				return
-			}
-			input := server.Text
-			s.runSignIn("Connecting to "+input, func(ctx context.Context, in core.SignIn) (account.Account, error) {
-				return s.engine.ConnectMastodon(ctx, input, in)
-			}, "connected")
-		}, w)
-	d.Resize(fyne.NewSize(480, 220))
-	d.Show()
-	w.Canvas().Focus(server)
+	return core.NetworkInfo{}, false
 }
 
-// askBlueskySignIn asks for a handle and an app password (for an update,
-// only the new app password), then signs in.
-func (s *shell) askBlueskySignIn(existing *account.Account) {
+// askSignInForm asks what the network's sign-in form asks (a server; a
+// handle and an app password), then signs in. For an update it asks only
+// what must be given again (a new app password).
+func (s *shell) askSignInForm(n core.NetworkEntry, existing *account.Account) {
 	w := s.accounts.window
-	handle := widget.NewEntry()
-	handle.SetPlaceHolder("you.bsky.social")
-	password := widget.NewPasswordEntry()
-	password.SetPlaceHolder("xxxx-xxxx-xxxx-xxxx")
-	server := widget.NewEntry()
-	server.SetPlaceHolder("Found from your handle")
-	handle.Validator = func(v string) error {
-		if !bluesky.IsHandle(v) {
-			return errors.New("type your handle, like you.bsky.social")
+	var items []*widget.FormItem
+	var fields []core.FormField
+	var entries []*widget.Entry
+	focus := -1
+	identity := true
+	for _, f := range n.Form {
+		if existing != nil && f.Advanced {
+			continue
 		}
-		return nil
-	}
-	password.Validator = func(v string) error {
-		if strings.TrimSpace(v) == "" {
-			return errors.New("an app password is needed")
+		e := widget.NewEntry()
+		if f.Secret {
+			e = widget.NewPasswordEntry()
 		}
-		return nil
+		e.SetPlaceHolder(f.Placeholder)
+		if !f.Optional || f.Check != nil {
+			f := f
+			e.Validator = func(v string) error {
+				if !f.Optional && f.Empty != "" && strings.TrimSpace(v) == "" {
+					return errors.New(f.Empty)
+				}
+				return f.Validate(v)
+			}
+		}
+		if existing != nil && !f.Update && identity {
+			// The profile being updated is the one signed in to.
+			e.SetText(strings.TrimPrefix(existing.Handle, "@"))
+			e.Disable()
+			identity = false
+		} else if focus < 0 {
+			focus = len(entries)
+		}
+		item := widget.NewFormItem(f.Label, e)
+		item.HintText = f.Hint
+		items, fields, entries = append(items, item), append(fields, f), append(entries, e)
 	}
-	passwordItem := widget.NewFormItem("App password", password)
-	passwordItem.HintText = "Not your main password. " + bluesky.AppPasswordHelp
-	serverItem := widget.NewFormItem("Server (advanced)", server)
-	serverItem.HintText = "Only if your account lives on your own server (PDS)"
-	items := []*widget.FormItem{widget.NewFormItem("Handle", handle), passwordItem, serverItem}
-	title, action := "Connect a Bluesky profile", "Connect"
+	title, action := n.FormTitle, "Connect"
+	if title == "" {
+		title = "Connect a " + n.Title + " profile"
+	}
+	if n.SignIn.Browser() {
+		action = "Continue in browser"
+	}
 	if existing != nil {
-		handle.SetText(strings.TrimPrefix(existing.Handle, "@"))
-		handle.Disable()
-		items = items[:2]
 		title, action = "Update "+existing.Handle, "Reconnect"
 	}
 	d := dialog.NewForm(title, action, "Cancel", items, func(ok bool) {
 		if !ok {
 			return
 		}
-		h, pw, pds := handle.Text, password.Text, server.Text
+		values := map[string]string{}
+		secret := ""
+		for i, f := range fields {
+			values[f.Key] = entries[i].Text
+			if f.Secret && f.Update {
+				secret = entries[i].Text
+			}
+		}
 		if existing != nil {
 			id := existing.ID
 			s.runSignIn("Updating "+existing.Handle, func(ctx context.Context, in core.SignIn) (account.Account, error) {
-				in.AppPassword = pw
+				in.AppPassword = secret
 				return s.engine.Update(ctx, id, in)
 			}, "reconnected")
 			return
 		}
-		s.runSignIn("Connecting "+h, func(ctx context.Context, in core.SignIn) (account.Account, error) {
-			return s.engine.ConnectBluesky(ctx, h, pw, pds, in)
+		first := ""
+		if len(entries) > 0 {
+			first = entries[0].Text
+		}
+		progress := "Connecting " + first
+		if n.SignIn.Browser() {
+			progress = "Connecting to " + first
+		}
+		name := n.Name
+		s.runSignIn(progress, func(ctx context.Context, in core.SignIn) (account.Account, error) {
+			return s.engine.Connect(ctx, name, values, in)
 		}, "connected")
 	}, w)
-	d.Resize(fyne.NewSize(520, 340))
-	d.Show()
-	if existing == nil {
-		w.Canvas().Focus(handle)
+	if len(items) > 1 {
+		d.Resize(fyne.NewSize(520, 340))
 	} else {
-		w.Canvas().Focus(password)
+		d.Resize(fyne.NewSize(480, 220))
+	}
+	d.Show()
+	if focus >= 0 {
+		w.Canvas().Focus(entries[focus])
 	}
 }
 
 func (s *shell) update(a account.Account) {
-	if a.Network == "bluesky" {
-		s.askBlueskySignIn(&a)
+	n, _ := s.engine.Networks().Lookup(a.Network)
+	switch n.SignIn {
+	case core.SignInAppPassword:
+		s.askSignInForm(n, &a)
 		return
-	}
-	if info, ok := core.KeyedNetwork(a.Network); ok && !info.Loopback {
+	case core.SignInPaste:
+		info, _ := keyedInfo(s.engine, a.Network)
 		s.pasteSignIn(info, &a)
 		return
 	}
@@ -393,7 +407,7 @@ func (s *shell) showPasteDialog(info core.NetworkInfo, p *core.PasteSignIn, exis
 			res, err := s.engine.FinishPaste(ctx, p, pasted)
 			fyne.Do(func() {
 				switch {
-				case errors.Is(err, oauthnet.ErrNotAnAddress), errors.Is(err, oauthnet.ErrStateMismatch), errors.Is(err, oauth.ErrNoCode):
+				case core.CanPasteAgain(err):
 					// Nothing was used up: the person may paste again.
 					status.SetText(core.Explain(err))
 					address.Enable()
@@ -429,7 +443,7 @@ func (s *shell) showPasteDialog(info core.NetworkInfo, p *core.PasteSignIn, exis
 }
 
 // pageLabel is a Page as the chooser lists it.
-func pageLabel(p core.FacebookPage) string {
+func pageLabel(p core.ProfileChoice) string {
 	if p.Category != "" {
 		return p.Name + " (" + p.Category + ")"
 	}
@@ -440,7 +454,7 @@ func pageLabel(p core.FacebookPage) string {
 func (s *shell) choosePage(p *core.PasteSignIn, res core.PasteResult) {
 	w := s.accounts.window
 	var options, cannot []string
-	byLabel := map[string]core.FacebookPage{}
+	byLabel := map[string]core.ProfileChoice{}
 	for _, pg := range res.Pages {
 		if !pg.CanPost {
 			cannot = append(cannot, pg.Name)
@@ -479,7 +493,7 @@ func (s *shell) choosePage(p *core.PasteSignIn, res core.PasteResult) {
 		go func() {
 			ctx, stop := context.WithTimeout(context.Background(), time.Minute)
 			defer stop()
-			a, err := s.engine.ConnectFacebookPage(ctx, p, page.ID)
+			a, err := s.engine.ConnectChoice(ctx, p, page.ID)
 			fyne.Do(func() {
 				d.Hide()
 				if err != nil {

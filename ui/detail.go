@@ -28,7 +28,7 @@ func (s *accountsScreen) showDetail(a account.Account) {
 	}
 	state, _ := stateText(a)
 	form := widget.NewForm(
-		widget.NewFormItem("Profile", widget.NewLabel(a.Handle+" on "+networkTitle(a.Network))),
+		widget.NewFormItem("Profile", widget.NewLabel(a.Handle+" on "+s.nets.title(a.Network))),
 		widget.NewFormItem("State", wrapped(state+". "+a.Reason.Describe())),
 		widget.NewFormItem("Expires", widget.NewLabel(expiry.Describe(now, a.ExpiresAt)+" — "+expiry.Exact(a.ExpiresAt, time.Local))),
 		widget.NewFormItem("Last check", widget.NewLabel(when(a.LastCheckedAt))),

@@ -26,6 +26,7 @@ type networksTab struct {
 	widget.BaseWidget
 	window   fyne.Window
 	backend  settingsBackend
+	nets     networks
 	tabs     *container.AppTabs
 	sections map[string]*networkSection
 	order    []string
@@ -57,13 +58,13 @@ type networkSection struct {
 }
 
 func newNetworksTab(w fyne.Window, backend settingsBackend) *networksTab {
-	t := &networksTab{window: w, backend: backend, sections: map[string]*networkSection{}, loaded: make(chan struct{})}
+	t := &networksTab{window: w, backend: backend, nets: networksOf(backend), sections: map[string]*networkSection{}, loaded: make(chan struct{})}
 	var items []*container.TabItem
 	for _, info := range core.KeyedNetworks() {
 		s := t.buildSection(info)
 		t.sections[info.Name] = s
 		t.order = append(t.order, info.Name)
-		items = append(items, container.NewTabItemWithIcon(info.Title, networkIcon(info.Name), s.content))
+		items = append(items, container.NewTabItemWithIcon(info.Title, t.nets.icon(info.Name), s.content))
 	}
 	t.tabs = container.NewAppTabs(items...)
 	t.tabs.SetTabLocation(container.TabLocationLeading)
@@ -157,7 +158,7 @@ func (t *networksTab) buildSection(info core.NetworkInfo) *networkSection {
 	s.status.Wrapping = fyne.TextWrapWord
 
 	parts := []fyne.CanvasObject{
-		container.NewBorder(nil, nil, container.NewCenter(iconBox(info.Name)), nil, title),
+		container.NewBorder(nil, nil, container.NewCenter(iconBox(t.nets.icon(info.Name))), nil, title),
 		s.state,
 	}
 	if info.Note != "" {
@@ -180,20 +181,12 @@ func (t *networksTab) buildSection(info core.NetworkInfo) *networkSection {
 }
 
 // iconBox is a network's icon at heading size.
-func iconBox(network string) fyne.CanvasObject {
-	icon := widget.NewIcon(networkIcon(network))
+func iconBox(res fyne.Resource) fyne.CanvasObject {
+	icon := widget.NewIcon(res)
 	return container.NewGridWrap(fyne.NewSquareSize(28), icon)
 }
 
-func portalName(info core.NetworkInfo) string {
-	switch info.Name {
-	case "x":
-		return "X"
-	case "linkedin":
-		return "LinkedIn"
-	}
-	return "Meta"
-}
+func portalName(info core.NetworkInfo) string { return info.PortalName }
 
 func secretLabel(info core.NetworkInfo) string {
 	if i := strings.Index(info.SecretLabel, " ("); i > 0 {

@@ -46,6 +46,7 @@ const (
 type queueScreen struct {
 	window  fyne.Window
 	backend queueBackend
+	nets    networks
 	loc     *time.Location
 	async   func(func())
 
@@ -102,6 +103,7 @@ func newQueueScreen(a fyne.App, backend queueBackend) *queueScreen {
 	s := &queueScreen{
 		window:   a.NewWindow("SocialOmm — Queue"),
 		backend:  backend,
+		nets:     networksOf(backend),
 		loc:      time.Local,
 		async:    func(fn func()) { go fn() },
 		accounts: map[int64]account.Account{},
@@ -693,7 +695,7 @@ func (r *queueRow) set(it queueItem) {
 	r.clock.SetText(p.At.In(r.s.loc).Format("15:04"))
 	r.text.SetText(snippet(p.Text, 200))
 	for len(r.lines) < len(p.Targets) {
-		l := newTargetLine()
+		l := newTargetLine(r.s.nets)
 		r.lines = append(r.lines, l)
 		r.targets.Add(l.box)
 	}
@@ -739,6 +741,7 @@ func (r *queueRow) set(it queueItem) {
 
 // targetLine is one profile's copy: network, handle, state, detail, link.
 type targetLine struct {
+	nets   networks
 	box    *fyne.Container
 	icon   *canvas.Image
 	who    *widget.Label
@@ -747,8 +750,8 @@ type targetLine struct {
 	link   *widget.Hyperlink
 }
 
-func newTargetLine() *targetLine {
-	l := &targetLine{}
+func newTargetLine(nets networks) *targetLine {
+	l := &targetLine{nets: nets}
 	l.icon = canvas.NewImageFromResource(nil)
 	l.icon.FillMode = canvas.ImageFillContain
 	l.icon.SetMinSize(fyne.NewSquareSize(16))
@@ -763,7 +766,7 @@ func newTargetLine() *targetLine {
 }
 
 func (l *targetLine) set(t schedule.Target, a account.Account, now time.Time, loc *time.Location) {
-	l.icon.Resource = networkIcon(a.Network)
+	l.icon.Resource = l.nets.icon(a.Network)
 	l.icon.Refresh()
 	who := a.Handle
 	if who == "" {
@@ -809,8 +812,11 @@ type enginePosts struct{ e *core.Engine }
 func (p enginePosts) Accounts(ctx context.Context) ([]account.Account, error) {
 	return p.e.Accounts(ctx)
 }
-func (p enginePosts) Now() time.Time     { return p.e.Now() }
-func (p enginePosts) OnChange(fn func()) { p.e.OnChange(fn) }
+func (p enginePosts) Now() time.Time { return p.e.Now() }
+
+// Networks is the engine's network catalog.
+func (p enginePosts) Networks() core.Catalog { return p.e.Networks() }
+func (p enginePosts) OnChange(fn func())     { p.e.OnChange(fn) }
 func (p enginePosts) Schedule(ctx context.Context, text string, at time.Time, ids []int64) (schedule.Post, error) {
 	return p.e.Posts().Schedule(ctx, text, at, ids)
 }

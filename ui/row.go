@@ -66,7 +66,7 @@ func (r *accountRow) CreateRenderer() fyne.WidgetRenderer {
 
 func (r *accountRow) set(a account.Account, now time.Time) {
 	r.account = a
-	r.network.Resource = networkIcon(a.Network)
+	r.network.Resource = r.screen.nets.icon(a.Network)
 	r.network.Refresh()
 	if res := r.screen.avatar(a); r.avatar.Resource != res {
 		r.avatar.Resource = res
@@ -77,7 +77,7 @@ func (r *accountRow) set(a account.Account, now time.Time) {
 		name = a.Handle
 	}
 	r.name.SetText(name)
-	r.handle.SetText(a.Handle + " · " + networkTitle(a.Network))
+	r.handle.SetText(a.Handle + " · " + r.screen.nets.title(a.Network))
 	text, colour := stateText(a)
 	r.state.Text, r.state.Color = text, theme.Color(colour)
 	r.state.Refresh()

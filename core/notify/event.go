@@ -52,34 +52,26 @@ func ProfileOf(a account.Account) Profile {
 	return Profile{AccountID: a.ID, Network: a.Network, Handle: a.Handle, DisplayName: a.DisplayName}
 }
 
-// Name is "Mastodon @ana@example.org": the network and the handle, how every
-// notification names an account.
+// Name is "Mastodon @ana@example.org": the network and the handle, with
+// the network named by NetworkName (the Service names it from the
+// catalog).
 func (p Profile) Name() string {
+	return strings.TrimSpace(NetworkName(p.Network) + " " + p.handle())
+}
+
+// handle is the handle with its "@".
+func (p Profile) handle() string {
 	h := p.Handle
 	if h != "" && !strings.HasPrefix(h, "@") {
 		h = "@" + h
 	}
-	return strings.TrimSpace(NetworkName(p.Network) + " " + h)
+	return h
 }
 
-// NetworkName is a network's name as people write it.
+// NetworkName is a network's key with a capital ("Mastodon"), for when no
+// catalog names it.
 func NetworkName(network string) string {
-	switch strings.ToLower(network) {
-	case "mastodon":
-		return "Mastodon"
-	case "bluesky":
-		return "Bluesky"
-	case "x", "twitter":
-		return "X"
-	case "linkedin":
-		return "LinkedIn"
-	case "facebook":
-		return "Facebook"
-	case "instagram":
-		return "Instagram"
-	case "threads":
-		return "Threads"
-	case "":
+	if network == "" {
 		return ""
 	}
 	r := []rune(network)

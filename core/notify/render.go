@@ -44,6 +44,22 @@ type facts struct {
 type renderer struct {
 	loc *time.Location
 	now time.Time
+	// title names a network (Options.NetworkTitle); nil: NetworkName.
+	title func(network string) string
+}
+
+// networkTitle is a network's name as people write it.
+func (r renderer) networkTitle(network string) string {
+	if r.title != nil {
+		return r.title(network)
+	}
+	return NetworkName(network)
+}
+
+// name is how every notification names an account: the network's title
+// and the handle ("Mastodon @ana@example.org").
+func (r renderer) name(p Profile) string {
+	return strings.TrimSpace(r.networkTitle(p.Network) + " " + p.handle())
 }
 
 // when is a full moment: "Tue 9 Feb 2027, 14:02 CET".
@@ -144,7 +160,7 @@ func (r renderer) affects(ev Event, ref time.Time) string {
 }
 
 func (r renderer) reconnect(ev Event) string {
-	return UpdateSteps + ", and sign in to " + NetworkName(ev.Profile.Network) + " as " + ev.Profile.Handle + "."
+	return UpdateSteps + ", and sign in to " + r.networkTitle(ev.Profile.Network) + " as " + ev.Profile.Handle + "."
 }
 
 const reminderFooter = "SocialOmm reminds you after 1 day, 3 days, then weekly while a profile stays disconnected. " +
@@ -152,7 +168,7 @@ const reminderFooter = "SocialOmm reminds you after 1 day, 3 days, then weekly w
 
 // facts words one event.
 func (r renderer) facts(ev Event) facts {
-	name := ev.Profile.Name()
+	name := r.name(ev.Profile)
 	var f facts
 	switch {
 	case ev.Reminder > 0:
@@ -306,7 +322,7 @@ func (r renderer) renderLoss(events []Event, ch Channel) Message {
 	if !allNew {
 		title = plural(len(list), "profile needs", "profiles need") + " reconnecting"
 	}
-	subject := namedSubject(title, list)
+	subject := r.namedSubject(title, list)
 	todo := "Open SocialOmm → Accounts, and on each of them choose ⋯ → Update and sign in again."
 
 	type line struct{ head, why, affects string }
@@ -318,15 +334,15 @@ func (r renderer) renderLoss(events []Event, ch Channel) Message {
 		switch {
 		case ev.Reminder > 0:
 			hasReminder = true
-			head = fmt.Sprintf("%s: disconnected since %s (%s)", ev.Profile.Name(), r.when(ev.At), since(r.now.Sub(ev.At)))
+			head = fmt.Sprintf("%s: disconnected since %s (%s)", r.name(ev.Profile), r.when(ev.At), since(r.now.Sub(ev.At)))
 		case ev.Kind == Expired:
 			end := ev.ExpiresAt
 			if end.IsZero() {
 				end = ev.At
 			}
-			head = fmt.Sprintf("%s: expired on %s", ev.Profile.Name(), r.when(end))
+			head = fmt.Sprintf("%s: expired on %s", r.name(ev.Profile), r.when(end))
 		default:
-			head = fmt.Sprintf("%s: disconnected on %s", ev.Profile.Name(), r.when(ev.At))
+			head = fmt.Sprintf("%s: disconnected on %s", r.name(ev.Profile), r.when(ev.At))
 		}
 		lines = append(lines, line{head, f.why, f.affects})
 	}
@@ -386,13 +402,13 @@ func onePerAccount(events []Event, newer func(ev, kept Event) bool) []Event {
 
 // namedSubject is a merged email's subject: title, then the first three
 // profiles by name and how many more.
-func namedSubject(title string, list []Event) string {
+func (r renderer) namedSubject(title string, list []Event) string {
 	var names []string
 	for i, ev := range list {
 		if i == 3 {
 			return title + ": " + strings.Join(names, ", ") + fmt.Sprintf(" and %d more", len(list)-3)
 		}
-		names = append(names, ev.Profile.Name())
+		names = append(names, r.name(ev.Profile))
 	}
 	return title + ": " + strings.Join(names, ", ")
 }
@@ -430,14 +446,14 @@ func (r renderer) renderExpiring(events []Event, ch Channel) Message {
 	var heads []string
 	held := 0
 	for _, ev := range list {
-		head := fmt.Sprintf("%s: expires in %s, on %s", ev.Profile.Name(), timeLeft(ev.ExpiresAt.Sub(r.now)), r.when(ev.ExpiresAt))
+		head := fmt.Sprintf("%s: expires in %s, on %s", r.name(ev.Profile), timeLeft(ev.ExpiresAt.Sub(r.now)), r.when(ev.ExpiresAt))
 		if ev.HeldPosts > 0 {
 			head += "; " + plural(ev.HeldPosts, "scheduled post", "scheduled posts") + " waiting"
 		}
 		heads = append(heads, head)
 		held += ev.HeldPosts
 	}
-	subject := namedSubject(title, list)
+	subject := r.namedSubject(title, list)
 	why := expiryWhy
 	affects := "Posts due after a connection ends are held until you renew it."
 	if held > 0 {

@@ -32,6 +32,9 @@ type Options struct {
 	Location *time.Location // the person's zone for times in messages [time.Local]
 	Desktop  Desktop        // [BeeepDesktop writing its icon to IconDir]
 	Mailer   Mailer         // [SMTPMailer]
+	// NetworkTitle is a network's name as people write it, from the
+	// network catalog [the key with a capital].
+	NetworkTitle func(network string) string
 	// IconDir is where the default Desktop writes the app icon (the data
 	// folder) [a folder under the system's temp folder].
 	IconDir string
@@ -122,7 +125,7 @@ func New(st *store.Store, cfg Settings, opts Options) *Service {
 }
 
 func (s *Service) renderer(now time.Time) renderer {
-	return renderer{loc: s.opts.Location, now: now}
+	return renderer{loc: s.opts.Location, now: now, title: s.opts.NetworkTitle}
 }
 
 // poke wakes Run to deliver what was just queued.

@@ -52,6 +52,8 @@ type Adapter struct {
 	client *http.Client
 	clock  clock.Clock
 	apps   AppLookup
+	// registrations keeps the apps SocialOmm registers (BeginLoopback).
+	registrations network.Registrations
 
 	mu        sync.Mutex
 	instances map[string]cachedInstance

@@ -126,3 +126,48 @@ func Finish(ctx context.Context, networkName string, tok *oauth2.Token,
 	}
 	return p, creds, nil
 }
+
+// KeysOf converts the catalog's keys to the adapters'.
+func KeysOf(k network.ClientKeys) Keys {
+	return Keys{ClientID: k.ClientID, ClientSecret: k.ClientSecret, RedirectURI: k.RedirectURI}
+}
+
+// KeysFrom is a KeysFunc reading the keys with f (nil: none).
+func KeysFrom(f func(ctx context.Context) (network.ClientKeys, error)) KeysFunc {
+	if f == nil {
+		return nil
+	}
+	return func(ctx context.Context) (Keys, error) {
+		k, err := f(ctx)
+		return KeysOf(k), err
+	}
+}
+
+// Loopback is one loopback sign-in with a network that takes the sign-in
+// back only on its one registered port (X, LinkedIn).
+type Loopback struct {
+	// Title names the network in words; Web is the Instance of its accounts.
+	Title, Web string
+	// RedirectPort is the port registered with the network.
+	RedirectPort int
+	Keys         network.ClientKeys
+	Config       func(keys Keys, redirectURI string) *oauth2.Config
+	Done         func(ctx context.Context, tok *oauth2.Token) (network.Profile, network.Credentials, error)
+}
+
+func (l Loopback) Port() int     { return l.RedirectPort }
+func (l Loopback) Where() string { return l.Title }
+
+// Authorize refuses a listener on another port than the registered one,
+// in words, since the network would not send the sign-in back there.
+func (l Loopback) Authorize(_ context.Context, redirectURI string) (*oauth2.Config, error) {
+	if err := CheckRedirect(l.Title, redirectURI, LoopbackRedirectURI(l.RedirectPort)); err != nil {
+		return nil, err
+	}
+	return l.Config(KeysOf(l.Keys), redirectURI), nil
+}
+
+func (l Loopback) Finish(ctx context.Context, tok *oauth2.Token) (network.SignedIn, error) {
+	p, creds, err := l.Done(ctx, tok)
+	return network.SignedIn{Instance: l.Web, Profile: p, Credentials: creds}, err
+}
