@@ -157,7 +157,7 @@ func (r *runner) serveCommands(shared *sharedEngine) instance.CommandHandler {
 			}
 		}
 		or := &runner{
-			io:     IO{Stdin: s.Stdin, Stdout: s.Stdout, Stderr: s.Stderr},
+			io:       IO{Stdin: s.Stdin, Stdout: s.Stdout, Stderr: s.Stderr},
 			shared:   shared,
 			getenv:   func(k string) string { return env[k] },
 			args:     req.Args,
