@@ -154,8 +154,13 @@ func Acquire(dir string, h Holder, logger *slog.Logger) (*Lock, error) {
 	line := h.record()
 	// Written in place and then cut, so a reader never sees an empty file
 	// between the two (it could take that for a holder just starting).
-	if _, err := f.WriteAt([]byte(line), 0); err == nil {
+	_, err = f.WriteAt([]byte(line), 0)
+	if err == nil {
 		err = f.Truncate(int64(len(line)))
+	}
+	if err != nil {
+		// The lock holds all the same; others only cannot tell who has it.
+		logger.Warn("write the lock file", "err", err)
 	}
 	return &Lock{file: f, dir: dir, logger: logger}, nil
 }
