@@ -3,7 +3,7 @@ package core
 import (
 	"testing"
 
-	"github.com/socialomm/desktop/core/schedule"
+	"github.com/socialomm/desktop/core/network"
 )
 
 // The scheduler publishes through publishingAdapter; a post of unknown
@@ -12,21 +12,22 @@ import (
 // Mastodon post went to unconfirmed without being looked for).
 func TestPublishingAdapterKeepsRecentPostsListing(t *testing.T) {
 	e, _, _ := newTestEngine(t)
-	listing := 0
 	for name, ad := range e.adapters {
-		_, direct := ad.(schedule.RecentLister)
-		_, wrapped := schedule.ListerOf(publishingAdapter{Adapter: ad, e: e})
+		_, direct := ad.(network.RecentPoster)
+		_, wrapped := network.RecentPosterOf(publishingAdapter{Adapter: ad, e: e})
 		if direct != wrapped {
 			t.Errorf("%s: lists recent posts %v, through the publishing wrapper %v", name, direct, wrapped)
 		}
-		if direct {
-			listing++
+	}
+	// Every network SocialOmm posts to can list a profile's own posts.
+	for _, name := range []string{"mastodon", "bluesky", "x", "linkedin", "facebook", "instagram", "threads"} {
+		ad, ok := e.adapters[name]
+		if !ok {
+			t.Errorf("no %s adapter", name)
+			continue
 		}
-	}
-	if _, ok := schedule.ListerOf(publishingAdapter{Adapter: e.adapters["mastodon"], e: e}); !ok {
-		t.Error("the Mastodon adapter's recent posts are hidden by the publishing wrapper")
-	}
-	if listing == 0 {
-		t.Error("no adapter lists recent posts")
+		if _, ok := network.RecentPosterOf(publishingAdapter{Adapter: ad, e: e}); !ok {
+			t.Errorf("%s: cannot look for a post of unknown outcome", name)
+		}
 	}
 }

@@ -197,7 +197,11 @@ func TestBlueskyConnectPublishAndRefresh(t *testing.T) {
 	if n := len(pds.ListRecords(t, ana.did, "app.bsky.feed.post")); n != 2 {
 		t.Errorf("%d posts after publishing one key twice, want 2 in all", n)
 	}
-	recent, err := a.RecentPosts(ctx, acct, creds, 10)
+	var recent []network.RecentPost
+	err = a.RecentPosts(ctx, acct, creds, time.Time{}, func(page []network.RecentPost) bool {
+		recent = append(recent, page...)
+		return true
+	})
 	if err != nil || len(recent) != 2 || recent[0].Text != "Only once" {
 		t.Errorf("RecentPosts: %v, %+v", err, recent)
 	}

@@ -4,12 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/socialomm/desktop/core/account"
 	"github.com/socialomm/desktop/core/network"
-	"github.com/socialomm/desktop/core/network/mastodon"
 	"github.com/socialomm/desktop/core/secret"
 )
 
@@ -24,32 +22,6 @@ type NetworkPublisher struct {
 	Credentials func(ctx context.Context, a account.Account) (network.Credentials, error)
 	// Adapter returns the adapter of a network ("mastodon").
 	Adapter func(network string) (network.Adapter, bool)
-}
-
-// RecentLister is implemented by adapters that can list an account's own
-// latest posts (mastodon.Adapter), which is how a post of unknown outcome
-// is found.
-type RecentLister interface {
-	RecentStatuses(ctx context.Context, acct account.Account, creds network.Credentials, limit int) ([]mastodon.Status, error)
-}
-
-var _ RecentLister = (*mastodon.Adapter)(nil)
-
-// ListerOf finds the RecentLister in ad, looking through adapters that wrap
-// another one (they say so with Unwrap), so a wrapper that adds behaviour to
-// Publish does not hide the network's list of recent posts.
-func ListerOf(ad network.Adapter) (RecentLister, bool) {
-	for ad != nil {
-		if l, ok := ad.(RecentLister); ok {
-			return l, true
-		}
-		w, ok := ad.(interface{ Unwrap() network.Adapter })
-		if !ok {
-			return nil, false
-		}
-		ad = w.Unwrap()
-	}
-	return nil, false
 }
 
 func (p *NetworkPublisher) open(ctx context.Context, accountID int64) (account.Account, network.Credentials, network.Adapter, error) {
@@ -81,49 +53,21 @@ func (p *NetworkPublisher) Publish(ctx context.Context, accountID int64, text, i
 	return ad.Publish(ctx, a, creds, text, idempotencyKey)
 }
 
-// FindPublished looks through the account's latest posts (as many as the
-// network lists at once) for ones carrying text made at or after since.
-// When it finds none it is confident only if the listing reaches back past
-// since; otherwise more posts were made since then than it can see, and it
-// says ErrCannotLook.
+// FindPublished looks through the account's posts back to since, page
+// after page, for ones carrying text. When the profile made more posts
+// since then than can be looked through, it says ErrCannotLook.
 func (p *NetworkPublisher) FindPublished(ctx context.Context, accountID int64, text string, since time.Time) ([]network.Published, error) {
 	a, creds, ad, err := p.open(ctx, accountID)
 	if err != nil {
 		return nil, err
 	}
-	lister, ok := ListerOf(ad)
+	lister, ok := network.RecentPosterOf(ad)
 	if !ok {
 		return nil, fmt.Errorf("%w: %s offers no list of recent posts", ErrCannotLook, a.Network)
 	}
-	list, err := lister.RecentStatuses(ctx, a, creds, mastodon.MaxRecent)
-	if err != nil {
-		return nil, err
+	found, err := network.FindRecent(ctx, lister, a, creds, text, since)
+	if errors.Is(err, network.ErrTooManyRecent) {
+		return nil, fmt.Errorf("%w: %w", ErrCannotLook, err)
 	}
-	return matchRecent(list, text, since, mastodon.MaxRecent)
-}
-
-// matchRecent picks the statuses carrying text made at or after since,
-// oldest first. A status without a readable time counts as recent (better
-// found than sent twice).
-func matchRecent(list []mastodon.Status, text string, since time.Time, page int) ([]network.Published, error) {
-	var found []mastodon.Status
-	reachesBack := false
-	for _, st := range list {
-		if !st.CreatedAt.IsZero() && st.CreatedAt.Before(since) {
-			reachesBack = true
-			continue
-		}
-		if st.SameText(text) {
-			found = append(found, st)
-		}
-	}
-	if len(found) == 0 && !reachesBack && len(list) >= page {
-		return nil, fmt.Errorf("%w: more than %d posts were made since then", ErrCannotLook, page)
-	}
-	slices.SortStableFunc(found, func(x, y mastodon.Status) int { return x.CreatedAt.Compare(y.CreatedAt) })
-	out := make([]network.Published, len(found))
-	for i, st := range found {
-		out[i] = network.Published{RemoteID: st.ID, URL: st.URL}
-	}
-	return out, nil
+	return found, err
 }

@@ -460,8 +460,12 @@ func outcomeUnknown(err error) bool {
 }
 
 // IdempotencyKey is the key sent with every publish of t: the same for
-// every attempt, different for every target.
-func IdempotencyKey(t Target) string { return fmt.Sprintf("socialomm-%d-%d", t.PostID, t.ID) }
+// every attempt, different for every target. It carries the due time
+// (network.PublishKey); a target whose outcome is unknown cannot be edited,
+// so the key cannot change while it may be out.
+func IdempotencyKey(t Target) string {
+	return network.PublishKey(fmt.Sprintf("socialomm-%d-%d", t.PostID, t.ID), t.DueAt)
+}
 
 // Backoff is the wait after the attempts-th attempt failed transiently:
 // base doubling up to limit; retryAfter (the network's own wait) wins when

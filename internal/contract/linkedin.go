@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"regexp"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -67,6 +69,8 @@ type LinkedInServer struct {
 	Version    string
 	posts      []map[string]any
 	refreshEnd map[string]time.Time
+	// timeline is the member's posts, commentary as LinkedIn keeps it.
+	timeline timeline
 }
 
 // NewLinkedIn starts a LinkedIn server whose app has redirectURI
@@ -79,6 +83,7 @@ func NewLinkedIn(t testing.TB, redirectURI string, refresh bool) *LinkedInServer
 	s.mux.HandleFunc("POST /oauth/v2/accessToken", s.token)
 	s.mux.HandleFunc("GET /v2/userinfo", s.userinfo)
 	s.mux.HandleFunc("POST /rest/posts", s.post)
+	s.mux.HandleFunc("GET /rest/posts", s.postsByAuthor)
 	return s
 }
 
@@ -194,5 +199,93 @@ func (s *LinkedInServer) post(w http.ResponseWriter, r *http.Request) {
 	s.posts = append(s.posts, body)
 	id := fmt.Sprintf("urn:li:share:68447855235931340%02d", len(s.posts))
 	s.mu.Unlock()
+	commentary, _ := body["commentary"].(string)
+	s.timeline.add(id, littleHashtags.ReplaceAllString(commentary, `$1{hashtag|\#|$2}`), s.Now())
 	write(w, Answer{Status: http.StatusCreated, Header: map[string]string{"x-restli-id": id}})
+}
+
+// littleHashtags finds the hashtags of a commentary ("#word" after a
+// space or at the start; "\#" is an escaped, plain "#"): LinkedIn keeps
+// each as little text's HashtagElement, {hashtag|\#|word}
+// (https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/little-text-format).
+var littleHashtags = regexp.MustCompile(`(^|[^\\\w])#(\w+)`)
+
+// AddPost puts a post made at at on the member's profile, its commentary
+// in little text as LinkedIn keeps it, as if posted elsewhere, and returns
+// its URN.
+func (s *LinkedInServer) AddPost(commentary string, at time.Time) string {
+	id := fmt.Sprintf("urn:li:share:7000000000000%06d", s.timeline.count()+1)
+	s.timeline.add(id, commentary, at)
+	return id
+}
+
+// postsByAuthor is the Posts API's author finder, GET /rest/posts?q=author
+// &author={urn}&count=&start=&sortBy= (Posts API, "Find Posts by Authors"):
+// the author's posts, newest first, count of them (default 10, at most
+// 100) from start, as {"paging":{"start","count","links"},"elements":[...]}
+// with a rel "next" link while more remain; each element the post as
+// created, createdAt in epoch milliseconds.
+func (s *LinkedInServer) postsByAuthor(w http.ResponseWriter, r *http.Request) {
+	if !s.lost(w, r) {
+		return
+	}
+	if r.Header.Get("X-Restli-Protocol-Version") != "2.0.0" {
+		writeJSON(w, http.StatusBadRequest, map[string]any{"status": 400, "message": "Restli protocol version 2.0.0 is required"})
+		return
+	}
+	if v := r.Header.Get("LinkedIn-Version"); v != s.Version {
+		write(w, Answer{Status: http.StatusUpgradeRequired, Body: LinkedInVersionSunset})
+		return
+	}
+	q := r.URL.Query()
+	if q.Get("q") != "author" {
+		writeJSON(w, http.StatusBadRequest, map[string]any{"status": 400, "message": "Finder q=" + q.Get("q") + " is not supported"})
+		return
+	}
+	author := "urn:li:person:" + s.user
+	if q.Get("author") != author {
+		writeJSON(w, http.StatusForbidden, map[string]any{"status": 403, "serviceErrorCode": 100, "code": "ACCESS_DENIED",
+			"message": "Not enough permissions to access: partnerApiPostsExternal.FINDER-author." + s.Version})
+		return
+	}
+	if sortBy := q.Get("sortBy"); sortBy != "" && sortBy != "CREATED" && sortBy != "LAST_MODIFIED" {
+		writeJSON(w, http.StatusBadRequest, map[string]any{"status": 400, "message": "Invalid sortBy " + sortBy})
+		return
+	}
+	count, start := 10, 0
+	if v := q.Get("count"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 100 {
+			writeJSON(w, http.StatusBadRequest, map[string]any{"status": 400, "message": "Invalid count " + v})
+			return
+		}
+		count = n
+	}
+	if v := q.Get("start"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			writeJSON(w, http.StatusBadRequest, map[string]any{"status": 400, "message": "Invalid start " + v})
+			return
+		}
+		start = n
+	}
+	list, more := s.timeline.newest(time.Time{}, start, count)
+	elements := make([]map[string]any, 0, len(list))
+	for _, p := range list {
+		ms := p.At.UnixMilli()
+		elements = append(elements, map[string]any{
+			"id": p.ID, "author": author, "commentary": p.Text, "visibility": "PUBLIC",
+			"createdAt": ms, "publishedAt": ms, "lastModifiedAt": ms, "lifecycleState": "PUBLISHED",
+			"lifecycleStateInfo": map[string]any{"isEditedByAuthor": false},
+			"distribution": map[string]any{"feedDistribution": "MAIN_FEED", "targetEntities": []any{}, "thirdPartyDistributionChannels": []any{}},
+			"isReshareDisabledByAuthor": false,
+		})
+	}
+	links := []map[string]string{}
+	if more {
+		next := r.URL.Query()
+		next.Set("start", strconv.Itoa(start+count))
+		links = append(links, map[string]string{"type": "application/json", "rel": "next", "href": "/rest/posts?" + next.Encode()})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"paging": map[string]any{"start": start, "count": count, "links": links}, "elements": elements})
 }

@@ -193,6 +193,7 @@ type FacebookServer struct {
 	// PageSize splits /me/accounts into pages of this many entries.
 	PageSize int
 	posts    []string
+	timeline timeline // the first Page's posts
 }
 
 // FacebookPage is one Page the person manages.
@@ -221,6 +222,7 @@ func NewFacebook(t testing.TB, redirectURI string) *FacebookServer {
 	s.mux.HandleFunc("GET "+v+"/me", s.me)
 	s.mux.HandleFunc("GET "+v+"/me/accounts", s.accounts)
 	s.mux.HandleFunc("POST "+v+"/{page}/feed", s.feed)
+	s.mux.HandleFunc("GET "+v+"/{page}/published_posts", s.publishedPosts)
 	return s
 }
 
@@ -329,7 +331,36 @@ func (s *FacebookServer) feed(w http.ResponseWriter, r *http.Request) {
 	s.posts = append(s.posts, msg)
 	n := len(s.posts)
 	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, map[string]string{"id": fmt.Sprintf("%s_98765432%02d", page, n)})
+	id := fmt.Sprintf("%s_98765432%02d", page, n)
+	s.timeline.add(id, msg, s.Now())
+	writeJSON(w, http.StatusOK, map[string]string{"id": id})
+}
+
+// AddPost puts a post made at at on the first Page, as if made elsewhere,
+// and returns its id.
+func (s *FacebookServer) AddPost(text string, at time.Time) string {
+	id := fmt.Sprintf("%s_1111111%04d", s.Pages[0].ID, s.timeline.count()+1)
+	s.timeline.add(id, text, at)
+	return id
+}
+
+// publishedPosts is GET /{page-id}/published_posts with the Page's token:
+// the Page's own posts, newest first, with id, message, created_time and
+// permalink_url among the fields, since taken
+// (https://developers.facebook.com/docs/graph-api/reference/page/published_posts/).
+func (s *FacebookServer) publishedPosts(w http.ResponseWriter, r *http.Request) {
+	g, ok := s.graphLost(w, r)
+	if !ok {
+		return
+	}
+	if g.user != "page:"+r.PathValue("page") || r.PathValue("page") != s.Pages[0].ID {
+		write(w, Answer{Status: http.StatusForbidden, Body: GraphPermission})
+		return
+	}
+	graphPosts(w, r, s.URL, &s.timeline, true, func(p timelinePost) map[string]any {
+		return map[string]any{"id": p.ID, "message": p.Text, "created_time": p.At.UTC().Format(graphTime),
+			"permalink_url": "https://www.facebook.com/" + p.ID}
+	})
 }
 
 // InstagramServer answers as the Instagram API with Instagram Login does.
@@ -342,6 +373,7 @@ type InstagramServer struct {
 	DataArray  bool
 	containers map[string]string
 	published  []string
+	timeline   timeline
 }
 
 // InstagramUserID is the professional account's id (larger than a float64
@@ -370,6 +402,7 @@ func NewInstagram(t testing.TB, redirectURI string) *InstagramServer {
 	s.mux.HandleFunc("GET "+v+"/me", s.me)
 	s.mux.HandleFunc("POST "+v+"/{user}/media", s.media)
 	s.mux.HandleFunc("POST "+v+"/{user}/media_publish", s.publish)
+	s.mux.HandleFunc("GET "+v+"/{user}/media", s.listMedia)
 	s.mux.HandleFunc("GET "+v+"/{media}", s.permalink)
 	return s
 }
@@ -455,7 +488,34 @@ func (s *InstagramServer) publish(w http.ResponseWriter, r *http.Request) {
 		write(w, Answer{Status: http.StatusBadRequest, Body: InstagramNotReady})
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"id": fmt.Sprintf("179202384220305%02d", n)})
+	id := fmt.Sprintf("179202384220305%02d", n)
+	s.timeline.add(id, caption, s.Now())
+	writeJSON(w, http.StatusOK, map[string]string{"id": id})
+}
+
+// AddPost puts media with caption made at at on the profile, as if
+// published elsewhere, and returns its id.
+func (s *InstagramServer) AddPost(caption string, at time.Time) string {
+	id := fmt.Sprintf("1790000000%07d", s.timeline.count()+1)
+	s.timeline.add(id, caption, at)
+	return id
+}
+
+// listMedia is GET /{ig-user-id}/media: the profile's media, newest first,
+// with id, caption, timestamp and permalink among the fields
+// (https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-user/media).
+func (s *InstagramServer) listMedia(w http.ResponseWriter, r *http.Request) {
+	if _, ok := s.graphLost(w, r); !ok {
+		return
+	}
+	if r.PathValue("user") != InstagramUserID {
+		write(w, Answer{Status: http.StatusBadRequest, Body: graphErr(100, 33, "Unsupported get request.")})
+		return
+	}
+	graphPosts(w, r, s.URL, &s.timeline, false, func(p timelinePost) map[string]any {
+		return map[string]any{"id": p.ID, "caption": p.Text, "timestamp": p.At.UTC().Format(graphTime),
+			"permalink": "https://www.instagram.com/p/DAbc" + p.ID[max(0, len(p.ID)-4):] + "/", "media_type": "IMAGE"}
+	})
 }
 
 func (s *InstagramServer) permalink(w http.ResponseWriter, r *http.Request) {
@@ -472,6 +532,7 @@ type ThreadsServer struct {
 	Version    string
 	containers map[string]string
 	published  []string
+	timeline   timeline
 }
 
 // ThreadsUserID is the Threads user who signs in.
@@ -498,6 +559,7 @@ func NewThreads(t testing.TB, redirectURI string) *ThreadsServer {
 	s.mux.HandleFunc("GET "+v+"/me", s.me)
 	s.mux.HandleFunc("POST "+v+"/{user}/threads", s.container)
 	s.mux.HandleFunc("POST "+v+"/{user}/threads_publish", s.publish)
+	s.mux.HandleFunc("GET "+v+"/{user}/threads", s.listThreads)
 	s.mux.HandleFunc("GET "+v+"/{media}", s.permalink)
 	return s
 }
@@ -581,7 +643,35 @@ func (s *ThreadsServer) publish(w http.ResponseWriter, r *http.Request) {
 		write(w, Answer{Status: http.StatusBadRequest, Body: graphErr(24, 4279009, "Media Not Found")})
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"id": fmt.Sprintf("18000000000000%02d", n)})
+	id := fmt.Sprintf("18000000000000%02d", n)
+	s.timeline.add(id, text, s.Now())
+	writeJSON(w, http.StatusOK, map[string]string{"id": id})
+}
+
+// AddPost puts a post made at at on the profile, as if published
+// elsewhere, and returns its id.
+func (s *ThreadsServer) AddPost(text string, at time.Time) string {
+	id := fmt.Sprintf("1810000000%07d", s.timeline.count()+1)
+	s.timeline.add(id, text, at)
+	return id
+}
+
+// listThreads is GET /{threads-user-id}/threads: the profile's posts,
+// newest first, with id, text, timestamp and permalink among the fields,
+// since taken
+// (https://developers.facebook.com/docs/threads/threads-media#retrieve-a-list-of-all-a-user-s-threads).
+func (s *ThreadsServer) listThreads(w http.ResponseWriter, r *http.Request) {
+	if _, ok := s.graphLost(w, r); !ok {
+		return
+	}
+	if r.PathValue("user") != ThreadsUserID {
+		write(w, Answer{Status: http.StatusBadRequest, Body: graphErr(100, 33, "Unsupported get request.")})
+		return
+	}
+	graphPosts(w, r, s.URL, &s.timeline, true, func(p timelinePost) map[string]any {
+		return map[string]any{"id": p.ID, "text": p.Text, "timestamp": p.At.UTC().Format(graphTime),
+			"permalink": "https://www.threads.net/@ana/post/C8" + p.ID, "media_type": "TEXT_POST", "username": "ana"}
+	})
 }
 
 func (s *ThreadsServer) permalink(w http.ResponseWriter, r *http.Request) {

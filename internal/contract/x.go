@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -60,6 +62,9 @@ type XServer struct {
 	Public bool
 	posts  []string
 	used   map[string]*grant // refresh tokens already traded
+	// timeline is the user's posts with their times, as the user
+	// timeline lists them.
+	timeline timeline
 }
 
 // NewX starts an X server whose app has redirectURI registered.
@@ -76,6 +81,7 @@ func NewX(t testing.TB, redirectURI string, public bool) *XServer {
 	s.mux.HandleFunc("POST /2/oauth2/revoke", s.revoke)
 	s.mux.HandleFunc("GET /2/users/me", s.me)
 	s.mux.HandleFunc("POST /2/tweets", s.tweet)
+	s.mux.HandleFunc("GET /2/users/{id}/tweets", s.userTweets)
 	return s
 }
 
@@ -235,5 +241,100 @@ func (s *XServer) tweet(w http.ResponseWriter, r *http.Request) {
 	s.posts = append(s.posts, body.Text)
 	id := fmt.Sprintf("14458805484723281%02d", len(s.posts))
 	s.mu.Unlock()
+	s.timeline.add(id, body.Text, s.Now())
 	writeJSON(w, http.StatusCreated, map[string]any{"data": map[string]string{"id": id, "text": body.Text}})
+}
+
+// AddPost puts a post made at at on the user's timeline, as if posted
+// elsewhere, and returns its id.
+func (s *XServer) AddPost(text string, at time.Time) string {
+	id := fmt.Sprintf("1445880548472329%04d", s.timeline.count()+1)
+	s.timeline.add(id, text, at)
+	return id
+}
+
+// xLink is how X writes a link in a post's text: shortened to t.co
+// (https://help.x.com/en/using-x/url-shortener).
+var xLink = regexp.MustCompile(`https?://[^\s]+`)
+
+// xEscape is how X API v2 writes & < > in a post's text: as HTML entities.
+var xEscape = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+
+// userTweets is GET /2/users/:id/tweets, the user's timeline as
+// https://docs.x.com/x-api/posts/timelines/introduction documents it:
+// newest first, max_results 5 to 100 (default 10), start_time (ISO 8601)
+// leaving out older posts, pagination_token from meta.next_token; each post
+// {"id","text","edit_history_tweet_ids"} plus created_at and entities when
+// tweet.fields asks; links in text as t.co with entities.urls giving
+// expanded_url; meta {"result_count","newest_id","oldest_id","next_token"}.
+func (s *XServer) userTweets(w http.ResponseWriter, r *http.Request) {
+	if !s.lost(w, r) {
+		return
+	}
+	invalid := func(msg string) {
+		writeJSON(w, http.StatusBadRequest, map[string]any{"errors": []map[string]string{{"message": msg}},
+			"title": "Invalid Request", "detail": "One or more parameters to your request was invalid.", "type": "https://api.twitter.com/2/problems/invalid-request"})
+	}
+	if r.PathValue("id") != s.user {
+		invalid("The `id` query parameter value [" + r.PathValue("id") + "] does not match ^[0-9]{1,19}$ or is not this user")
+		return
+	}
+	q := r.URL.Query()
+	limit := 10
+	if v := q.Get("max_results"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 5 || n > 100 {
+			invalid("The `max_results` query parameter value [" + v + "] is not between 5 and 100")
+			return
+		}
+		limit = n
+	}
+	var since time.Time
+	if v := q.Get("start_time"); v != "" {
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			invalid("Invalid 'start_time':'" + v + "'. 'start_time' must be a valid RFC 3339 date.")
+			return
+		}
+		since = t
+	}
+	skip := 0
+	if v := q.Get("pagination_token"); v != "" {
+		n, err := strconv.ParseInt(strings.TrimPrefix(v, "7140dibdnow9c7btw4"), 36, 64)
+		if err != nil || !strings.HasPrefix(v, "7140dibdnow9c7btw4") {
+			invalid("The `pagination_token` query parameter value [" + v + "] is not valid")
+			return
+		}
+		skip = int(n)
+	}
+	fields := "," + q.Get("tweet.fields") + ","
+	list, more := s.timeline.newest(since, skip, limit)
+	meta := map[string]any{"result_count": len(list)}
+	if len(list) == 0 {
+		writeJSON(w, http.StatusOK, map[string]any{"meta": meta})
+		return
+	}
+	data := make([]map[string]any, 0, len(list))
+	for i, p := range list {
+		var urls []map[string]any
+		text := xEscape.Replace(p.Text)
+		text = xLink.ReplaceAllStringFunc(text, func(link string) string {
+			short := fmt.Sprintf("https://t.co/%s%d", p.ID[len(p.ID)-4:], len(urls)+i)
+			urls = append(urls, map[string]any{"url": short, "expanded_url": strings.ReplaceAll(link, "&amp;", "&"), "display_url": strings.TrimPrefix(strings.TrimPrefix(link, "https://"), "http://")})
+			return short
+		})
+		d := map[string]any{"id": p.ID, "text": text, "edit_history_tweet_ids": []string{p.ID}}
+		if strings.Contains(fields, ",created_at,") {
+			d["created_at"] = p.At.UTC().Format("2006-01-02T15:04:05.000Z")
+		}
+		if strings.Contains(fields, ",entities,") && len(urls) > 0 {
+			d["entities"] = map[string]any{"urls": urls}
+		}
+		data = append(data, d)
+	}
+	meta["newest_id"], meta["oldest_id"] = list[0].ID, list[len(list)-1].ID
+	if more {
+		meta["next_token"] = "7140dibdnow9c7btw4" + strconv.FormatInt(int64(skip+len(list)), 36)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"data": data, "meta": meta})
 }

@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -202,11 +201,13 @@ const createdAtLayout = "2006-01-02T15:04:05.000Z"
 // app.bsky.feed.post), links and mentions as facets. acct.RemoteID (the
 // DID) and acct.Instance (the PDS) must be set, as Connect gives them.
 //
-// idempotencyKey: when it is a TID (NewPostKey makes one per target) it
-// becomes the post's record key, so a repeat after an unclear outcome
-// cannot post twice: the existing post is found and returned. Any other key
-// is ignored, and an unclear outcome is an error that Is ErrOutcomeUnknown
-// (look with RecentPosts before sending again).
+// idempotencyKey gives the post's record key (recordKey), so a repeat
+// after an unclear outcome cannot post twice: the server refuses a second
+// record under the key, and the existing post is fetched and returned. An
+// unclear outcome is still an error that Is ErrOutcomeUnknown, so the post
+// is looked for (RecentPosts) and cannot be edited into another text under
+// the same key meanwhile. A key that gives no record key leaves the choice
+// to the server.
 //
 // An access token past its two hours gives an error that Is
 // ErrAccessExpired: Refresh, store, and publish again.
@@ -224,10 +225,7 @@ func (a *Adapter) Publish(ctx context.Context, acct account.Account, creds netwo
 	if err := CheckText(text); err != nil {
 		return network.Published{}, err
 	}
-	rkey := ""
-	if IsTID(idempotencyKey) {
-		rkey = idempotencyKey
-	}
+	rkey := recordKey(idempotencyKey)
 	rec := postRecord{
 		Type:      postCollection,
 		Text:      text,
@@ -249,8 +247,9 @@ func (a *Adapter) Publish(ctx context.Context, acct account.Account, creds netwo
 		// A post with this record key may exist from an earlier attempt
 		// (the server answers 500 to a second create with the same key).
 		if rkey != "" {
-			if pub, ok := a.existingPost(ctx, base, acct, creds, rkey); ok {
-				return pub, nil
+			pub, found, err := a.existingPost(ctx, base, acct, creds, rkey, text)
+			if found {
+				return pub, err
 			}
 		}
 		var rej *RejectedError
@@ -262,20 +261,22 @@ func (a *Adapter) Publish(ctx context.Context, acct account.Account, creds netwo
 			rep.status == http.StatusTooManyRequests:
 			return network.Published{}, err
 		}
-		return network.Published{}, outcomeUnknown(err, rkey != "")
+		return network.Published{}, outcomeUnknown(err)
 	}
 	var j struct {
 		URI string `json:"uri"`
 		CID string `json:"cid"`
 	}
 	if err := json.Unmarshal(rep.body, &j); err != nil || j.URI == "" {
-		return network.Published{}, outcomeUnknown(malformed("the post it created"), rkey != "")
+		return network.Published{}, outcomeUnknown(malformed("the post it created"))
 	}
 	return published(acct, j.URI), nil
 }
 
-// existingPost looks for the post stored under rkey.
-func (a *Adapter) existingPost(ctx context.Context, base string, acct account.Account, creds network.Credentials, rkey string) (network.Published, bool) {
+// existingPost looks for the post stored under rkey. found is false when
+// there is none (or it could not be read); a record there with other words
+// is not this post (two keys met on one record key), and is refused.
+func (a *Adapter) existingPost(ctx context.Context, base string, acct account.Account, creds network.Credentials, rkey, text string) (pub network.Published, found bool, err error) {
 	rep, err := a.do(ctx, base, call{
 		method: http.MethodGet,
 		nsid:   "com.atproto.repo.getRecord",
@@ -283,15 +284,22 @@ func (a *Adapter) existingPost(ctx context.Context, base string, acct account.Ac
 		token:  creds.AccessToken,
 	})
 	if err != nil {
-		return network.Published{}, false
+		return network.Published{}, false, nil
 	}
 	var j struct {
-		URI string `json:"uri"`
+		URI   string `json:"uri"`
+		Value struct {
+			Text string `json:"text"`
+		} `json:"value"`
 	}
 	if json.Unmarshal(rep.body, &j) != nil || j.URI == "" {
-		return network.Published{}, false
+		return network.Published{}, false, nil
 	}
-	return published(acct, j.URI), true
+	if j.Value.Text != text {
+		return network.Published{}, true, &RejectedError{Status: http.StatusConflict, Code: "RecordExists",
+			Message: "another post already has the record key " + rkey}
+	}
+	return published(acct, j.URI), true, nil
 }
 
 // published turns a record's at:// URI into the post's id and its link on
@@ -309,75 +317,8 @@ func published(acct account.Account, uri string) network.Published {
 }
 
 // outcomeUnknown marks a transient error of a post that was sent: it may
-// or may not have been stored. With a record key a repeat is safe, so it
-// stays a plain transient error.
-func outcomeUnknown(err error, keyed bool) error {
-	if keyed {
-		return err
-	}
-	return network.OutcomeUnknown(err, ErrOutcomeUnknown)
-}
-
-// Post is one of the account's own posts, as RecentPosts lists them.
-type Post struct {
-	URI       string
-	URL       string
-	Text      string
-	CreatedAt time.Time
-}
-
-// RecentPosts lists the account's latest posts, newest first, with
-// com.atproto.repo.listRecords on its own server, so that a post whose
-// outcome was unknown can be looked for before it is sent again. limit is
-// clamped to 1..100.
-func (a *Adapter) RecentPosts(ctx context.Context, acct account.Account, creds network.Credentials, limit int) ([]Post, error) {
-	base, err := pdsOf(acct)
-	if err != nil {
-		return nil, err
-	}
-	if acct.RemoteID == "" {
-		return nil, errors.New("cannot list posts: the account's Bluesky id (DID) is not known yet")
-	}
-	switch {
-	case limit <= 0:
-		limit = 20
-	case limit > 100:
-		limit = 100
-	}
-	rep, err := a.do(ctx, base, call{
-		method: http.MethodGet,
-		nsid:   "com.atproto.repo.listRecords",
-		query:  url.Values{"repo": {acct.RemoteID}, "collection": {postCollection}, "limit": {strconv.Itoa(limit)}},
-		token:  creds.AccessToken,
-	})
-	if err != nil {
-		return nil, err
-	}
-	var j struct {
-		Records []struct {
-			URI   string `json:"uri"`
-			Value struct {
-				Text      string `json:"text"`
-				CreatedAt string `json:"createdAt"`
-			} `json:"value"`
-		} `json:"records"`
-	}
-	if err := json.Unmarshal(rep.body, &j); err != nil {
-		return nil, malformed("the list of posts")
-	}
-	out := make([]Post, 0, len(j.Records))
-	for _, r := range j.Records {
-		if r.URI == "" {
-			continue
-		}
-		p := Post{URI: r.URI, URL: published(acct, r.URI).URL, Text: r.Value.Text}
-		if t, err := time.Parse(time.RFC3339Nano, r.Value.CreatedAt); err == nil {
-			p.CreatedAt = t
-		}
-		out = append(out, p)
-	}
-	return out, nil
-}
+// or may not have been stored.
+func outcomeUnknown(err error) error { return network.OutcomeUnknown(err, ErrOutcomeUnknown) }
 
 // TIDs (timestamp identifiers) are the record keys of posts: 13 characters
 // of base32-sortable, a 53-bit microsecond time and a 10-bit clock id.
@@ -395,8 +336,34 @@ func IsTID(s string) bool { return tidPattern.MatchString(s) }
 func NewPostKey(at time.Time, seed string) string {
 	h := fnv.New32a()
 	h.Write([]byte(seed))
+	return tid(at, h.Sum32())
+}
+
+// recordKey is the record key a post published with idempotencyKey gets:
+// the key itself when it is a TID; for a key made by network.PublishKey, a
+// TID in the second the target was due (so it sorts near the post's own
+// time, as the server's own keys do), its microseconds and clock id taken
+// from a hash of the whole key, so two targets due in the same second get
+// different record keys; "" for any other key.
+func recordKey(idempotencyKey string) string {
+	if IsTID(idempotencyKey) {
+		return idempotencyKey
+	}
+	due, ok := network.KeyDue(idempotencyKey)
+	if !ok {
+		return ""
+	}
+	h := fnv.New64a()
+	h.Write([]byte(idempotencyKey))
+	v := h.Sum64()
+	return tid(due.Truncate(time.Second).Add(time.Duration(v%1e6)*time.Microsecond), uint32(v>>20))
+}
+
+// tid writes a TID: 53 bits of microseconds since 1970, then 10 bits of
+// clock id (the low ones of clockID).
+func tid(at time.Time, clockID uint32) string {
 	micros := uint64(at.UnixMicro()) & (1<<53 - 1)
-	v := micros<<10 | uint64(h.Sum32()&0x3ff)
+	v := micros<<10 | uint64(clockID&0x3ff)
 	var b [13]byte
 	for i := 12; i >= 0; i-- {
 		b[i] = tidAlphabet[v&31]

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -134,44 +135,82 @@ func itoa(n int) string { return strconv.Itoa(n) }
 
 func TestPublishWithAKeyIsIdempotent(t *testing.T) {
 	f := newFakePDS(t)
-	stored := map[string]bool{}
+	stored := map[string]string{} // rkey: text
 	f.on("com.atproto.repo.createRecord", func(w http.ResponseWriter, r recorded) {
 		var b struct {
-			RKey string `json:"rkey"`
+			RKey   string     `json:"rkey"`
+			Record postRecord `json:"record"`
 		}
 		json.Unmarshal(r.body, &b)
-		if stored[b.RKey] {
+		if _, ok := stored[b.RKey]; ok {
 			// What the reference PDS answers to a second create with the
 			// same key.
 			xrpcErr(w, 500, "InternalServerError", "Internal Server Error")
 			return
 		}
-		stored[b.RKey] = true
+		stored[b.RKey] = b.Record.Text
 		// The first answer is lost on the way back.
 		xrpcErr(w, 502, "UpstreamFailure", "Upstream Failure")
 	})
 	f.on("com.atproto.repo.getRecord", func(w http.ResponseWriter, r recorded) {
 		q, _ := url.ParseQuery(r.query)
-		if !stored[q.Get("rkey")] {
+		text, ok := stored[q.Get("rkey")]
+		if !ok {
 			xrpcErr(w, 400, "RecordNotFound", "Could not locate record")
 			return
 		}
-		writeJSON(w, 200, map[string]any{"uri": "at://" + testDID + "/app.bsky.feed.post/" + q.Get("rkey"), "value": map[string]string{"text": "x"}})
+		writeJSON(w, 200, map[string]any{"uri": "at://" + testDID + "/app.bsky.feed.post/" + q.Get("rkey"), "value": map[string]string{"text": text}})
 	})
-	key := NewPostKey(testNow, "target-7")
-	pub, err := New(nil).Publish(context.Background(), f.account(), network.Credentials{AccessToken: "access-token"}, "Only once", key)
-	if err != nil {
-		t.Fatalf("Publish: %v", err)
+	creds := network.Credentials{AccessToken: "access-token"}
+	due := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	for _, key := range []string{NewPostKey(testNow, "target-7"), network.PublishKey("socialomm-3-7", due)} {
+		pub, err := New(nil).Publish(context.Background(), f.account(), creds, "Only once", key)
+		if err != nil {
+			t.Fatalf("Publish %q: %v", key, err)
+		}
+		rkey := pub.RemoteID[strings.LastIndexByte(pub.RemoteID, '/')+1:]
+		if !IsTID(rkey) || stored[rkey] != "Only once" {
+			t.Errorf("key %q published %+v", key, pub)
+		}
+		pub2, err := New(nil).Publish(context.Background(), f.account(), creds, "Only once", key)
+		if err != nil || pub2 != pub {
+			t.Errorf("second Publish: %+v %v", pub2, err)
+		}
 	}
-	if !strings.HasSuffix(pub.RemoteID, "/"+key) {
-		t.Errorf("published %+v", pub)
+	if len(stored) != 2 {
+		t.Errorf("%d records stored, want 2", len(stored))
 	}
-	pub2, err := New(nil).Publish(context.Background(), f.account(), network.Credentials{AccessToken: "access-token"}, "Only once", key)
-	if err != nil || pub2 != pub {
-		t.Errorf("second Publish: %+v %v", pub2, err)
+	// A record already under the key with other words is not this post.
+	_, err := New(nil).Publish(context.Background(), f.account(), creds, "Other words", NewPostKey(testNow, "target-7"))
+	var rej *RejectedError
+	if !errors.As(err, &rej) || len(stored) != 2 {
+		t.Errorf("another post under the key: %v", err)
 	}
-	if len(stored) != 1 {
-		t.Errorf("%d records stored", len(stored))
+}
+
+func TestRecordKey(t *testing.T) {
+	due := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	k := recordKey(network.PublishKey("socialomm-3-7", due))
+	if !IsTID(k) || k != recordKey(network.PublishKey("socialomm-3-7", due)) {
+		t.Fatalf("recordKey gave %q", k)
+	}
+	// Its time is within the second the target was due.
+	if k < tid(due, 0) || k >= tid(due.Add(time.Second), 0) {
+		t.Errorf("record key %q is not in the due second (%q..%q)", k, tid(due, 0), tid(due.Add(time.Second), 0))
+	}
+	seen := map[string]bool{k: true}
+	for i := range 2000 {
+		other := recordKey(network.PublishKey(fmt.Sprintf("socialomm-%d-%d", i, i+1), due))
+		if seen[other] {
+			t.Fatalf("two targets due in the same second share the record key %q", other)
+		}
+		seen[other] = true
+	}
+	if recordKey("not-a-key") != "" || recordKey("") != "" {
+		t.Error("a key without a time gave a record key")
+	}
+	if tid := NewPostKey(testNow, "x"); recordKey(tid) != tid {
+		t.Error("a TID is not used as it is")
 	}
 }
 

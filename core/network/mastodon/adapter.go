@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -226,7 +225,7 @@ type statusJSON struct {
 //
 // When the request went out but no clear answer came back (timeout, cut
 // connection, 5xx, an unreadable success) the error Is ErrOutcomeUnknown:
-// look for the post with RecentStatuses before sending again.
+// look for the post with RecentPosts before sending again.
 func (a *Adapter) Publish(ctx context.Context, acct account.Account, creds network.Credentials, text, idempotencyKey string) (network.Published, error) {
 	base, err := baseOf(acct)
 	if err != nil {
@@ -294,65 +293,6 @@ func (a *Adapter) Revoke(ctx context.Context, acct account.Account, creds networ
 		return fmt.Errorf("cannot revoke access on %s: %w", displayHost(base), err)
 	}
 	return RevokeWithApp(ctx, a.client, base, app, creds.AccessToken)
-}
-
-// Status is one of the account's own posts, as RecentStatuses lists them.
-type Status struct {
-	ID         string
-	URL        string
-	CreatedAt  time.Time
-	Visibility string
-	// Content is the server's HTML; Text gives the words.
-	Content string
-}
-
-// MaxRecent is the most statuses one RecentStatuses call returns (Mastodon
-// caps limit at 40).
-const MaxRecent = 40
-
-// RecentStatuses lists the account's latest own posts, newest first, with
-// GET /api/v1/accounts/:id/statuses (boosts left out), so that a post whose
-// publish outcome was unknown can be found before it is sent again.
-// acct.RemoteID must be set (Verify gives it). limit is clamped to 1..40.
-func (a *Adapter) RecentStatuses(ctx context.Context, acct account.Account, creds network.Credentials, limit int) ([]Status, error) {
-	base, err := baseOf(acct)
-	if err != nil {
-		return nil, err
-	}
-	if acct.RemoteID == "" {
-		return nil, errors.New("cannot list posts: the account's id on the server is not known yet")
-	}
-	switch {
-	case limit <= 0:
-		limit = 20
-	case limit > MaxRecent:
-		limit = MaxRecent
-	}
-	q := url.Values{"limit": {strconv.Itoa(limit)}, "exclude_reblogs": {"true"}}
-	path := "/api/v1/accounts/" + url.PathEscape(acct.RemoteID) + "/statuses?" + q.Encode()
-	rep, err := a.get(ctx, base, path, creds.AccessToken)
-	if err != nil {
-		return nil, err
-	}
-	var js []statusJSON
-	if err := json.Unmarshal(rep.body, &js); err != nil {
-		return nil, malformed(displayHost(base), "the list of posts")
-	}
-	out := make([]Status, 0, len(js))
-	for _, j := range js {
-		if j.ID == "" {
-			continue
-		}
-		s := Status{ID: j.ID, URL: j.URL, Visibility: j.Visibility, Content: j.Content}
-		if s.URL == "" {
-			s.URL = j.URI
-		}
-		if t, err := time.Parse(time.RFC3339Nano, j.CreatedAt); err == nil {
-			s.CreatedAt = t
-		}
-		out = append(out, s)
-	}
-	return out, nil
 }
 
 // get performs an authenticated GET and classifies the answer.

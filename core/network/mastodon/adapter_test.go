@@ -275,8 +275,7 @@ func TestTokenNeverInErrors(t *testing.T) {
 		errs = append(errs, err)
 		_, err = a.Publish(ctx, f.acct(), creds, "hello", "key")
 		errs = append(errs, err)
-		_, err = a.RecentStatuses(ctx, f.acct(), creds, 5)
-		errs = append(errs, err)
+		errs = append(errs, a.RecentPosts(ctx, f.acct(), creds, time.Time{}, func([]network.RecentPost) bool { return true }))
 		errs = append(errs, a.Revoke(ctx, f.acct(), creds))
 		for i, err := range errs {
 			if err == nil {
@@ -403,63 +402,6 @@ func TestPublishEmpty(t *testing.T) {
 	}
 	if f.hits.Load() != 0 {
 		t.Error("an empty post was sent")
-	}
-}
-
-func TestRecentStatuses(t *testing.T) {
-	f := newFake(t, answer(200, `[
-	  {"id":"103254962155278889","created_at":"2019-12-05T11:35:02.000Z","visibility":"unlisted",
-	   "uri":"https://mastodon.social/users/trwnh/statuses/103254962155278889","url":"https://mastodon.social/@trwnh/103254962155278889",
-	   "content":"<p>Launch day! Read <a href=\"https://example.com/posts/very-long-article-name\" rel=\"nofollow noopener noreferrer\" target=\"_blank\"><span class=\"invisible\">https://</span><span class=\"ellipsis\">example.com/posts/very-long-ar</span><span class=\"invisible\">ticle-name</span></a> &amp; tell <span class=\"h-card\"><a href=\"https://mastodon.social/@ana\" class=\"u-url mention\">@<span>ana</span></a></span></p><p>second line<br />third <a href=\"https://mastodon.social/tags/go\" class=\"mention hashtag\" rel=\"tag\">#<span>go</span></a></p>"},
-	  {"id":"103254962155278888","created_at":"2019-12-05T11:34:47.196Z","visibility":"public","uri":"u","url":null,"content":"<p>Hello from SocialOmm</p>"},
-	  {"id":"","content":"skipped"}
-	]`))
-	a := New(nil)
-	list, err := a.RecentStatuses(context.Background(), f.acct(), creds, 5)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := f.last.Load()
-	if r.URL.Path != "/api/v1/accounts/14715/statuses" || r.URL.Query().Get("limit") != "5" ||
-		r.URL.Query().Get("exclude_reblogs") != "true" || r.Header.Get("Authorization") != "Bearer "+token {
-		t.Errorf("asked %s", r.URL)
-	}
-	if len(list) != 2 {
-		t.Fatalf("got %d statuses", len(list))
-	}
-	first := list[0]
-	wantText := "Launch day! Read https://example.com/posts/very-long-article-name & tell @ana\n\nsecond line\nthird #go"
-	if first.Text() != wantText {
-		t.Errorf("Text %q\nwant %q", first.Text(), wantText)
-	}
-	if !first.SameText("Launch day! Read https://example.com/posts/very-long-article-name & tell @ana\nsecond line\nthird #go\n") {
-		t.Error("SameText should ignore how lines were laid out")
-	}
-	if first.SameText("Launch day!") {
-		t.Error("SameText matched a different text")
-	}
-	if first.ID != "103254962155278889" || first.Visibility != "unlisted" ||
-		!first.CreatedAt.Equal(time.Date(2019, 12, 5, 11, 35, 2, 0, time.UTC)) {
-		t.Errorf("first %+v", first)
-	}
-	if list[1].URL != "u" || list[1].Text() != "Hello from SocialOmm" {
-		t.Errorf("second %+v", list[1])
-	}
-
-	if _, err := a.RecentStatuses(context.Background(), f.acct(), creds, 500); err != nil {
-		t.Fatal(err)
-	}
-	if got := f.last.Load().URL.Query().Get("limit"); got != "40" {
-		t.Errorf("limit %s, want 40", got)
-	}
-	noID := f.acct()
-	noID.RemoteID = ""
-	if _, err := a.RecentStatuses(context.Background(), noID, creds, 5); err == nil {
-		t.Error("no remote id accepted")
-	}
-	f.set(answer(200, `{"not":"a list"}`))
-	if _, err := a.RecentStatuses(context.Background(), f.acct(), creds, 5); !errors.Is(err, ErrMalformedResponse) {
-		t.Errorf("got %v", err)
 	}
 }
 

@@ -29,7 +29,7 @@ var (
 	ErrMalformedResponse = errors.New("the server's answer could not be read")
 	// ErrOutcomeUnknown: a post was sent but no clear answer came back, so it
 	// may or may not have been published. Never send it again blindly: look
-	// for it with RecentStatuses first (GoToSocial ignores Idempotency-Key).
+	// for it with RecentPosts first (GoToSocial ignores Idempotency-Key).
 	ErrOutcomeUnknown = network.ErrOutcomeUnknown
 	// ErrAppGone: the server no longer knows SocialOmm's registration (the
 	// App); register again before the next sign-in.

@@ -7,17 +7,9 @@ import (
 	"golang.org/x/net/html/atom"
 )
 
-// Text is the post's words without the server's HTML: paragraphs and line
-// breaks become new lines, links their visible text (Mastodon hides parts of
-// long links in spans; those are kept, so a link reads in full).
-func (s Status) Text() string { return htmlText(s.Content) }
-
-// SameText reports whether the post carries text, ignoring how white space
-// was laid out (servers turn new lines into paragraphs and breaks).
-func (s Status) SameText(text string) bool {
-	return strings.Join(strings.Fields(s.Text()), " ") == strings.Join(strings.Fields(text), " ")
-}
-
+// htmlText is a post's words without the server's HTML: paragraphs and
+// line breaks become new lines, links their visible text (Mastodon hides
+// parts of long links in spans; those are kept, so a link reads in full).
 func htmlText(content string) string {
 	z := xhtml.NewTokenizer(strings.NewReader(content))
 	var b strings.Builder

@@ -254,12 +254,7 @@ func (a *Adapter) Publish(ctx context.Context, acct account.Account, creds netwo
 	if json.Unmarshal(rep.Body, &j) != nil || j.Data == nil || j.Data.ID == "" {
 		return network.Published{}, oauthnet.OutcomeUnknown(oauthnet.Malformed(displayName, "the post it created"))
 	}
-	web := strings.TrimRight(a.ep.WebBase, "/")
-	link := web + "/i/web/status/" + j.Data.ID
-	if h := strings.TrimPrefix(acct.Handle, "@"); h != "" && !strings.ContainsAny(h, "/?#@ ") {
-		link = web + "/" + h + "/status/" + j.Data.ID
-	}
-	return network.Published{RemoteID: j.Data.ID, URL: link}, nil
+	return network.Published{RemoteID: j.Data.ID, URL: a.postLink(acct, j.Data.ID)}, nil
 }
 
 // Refresh trades the refresh token for a new pair at the token endpoint.
