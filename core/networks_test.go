@@ -28,6 +28,11 @@ func TestEveryCatalogEntryIsComplete(t *testing.T) {
 			if !ok || ad.Name() != n.Name {
 				t.Fatalf("no adapter named %s", n.Name)
 			}
+			// A post whose outcome was lost is looked for on every network
+			// before anything is sent again.
+			if _, ok := ad.(network.RecentPoster); !ok {
+				t.Error("cannot list recent posts")
+			}
 			if check, ok := flows[n.SignIn]; !ok || !check(ad) {
 				t.Errorf("sign-in kind %q without its flow", n.SignIn)
 			}

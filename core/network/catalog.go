@@ -70,9 +70,6 @@ type Entry struct {
 	// NeverExpires: connections have no end, so the lifespan setting does
 	// not cap them (Facebook Pages).
 	NeverExpires bool
-	// RecentPosts: the adapter can list a profile's recent posts, to look
-	// for a post of unknown outcome.
-	RecentPosts bool
 
 	// New builds the network's adapter. A flow of the entry's SignIn kind
 	// is implemented by the adapter (FormSignIn, LoopbackSignIn,

@@ -44,8 +44,7 @@ func Entry() network.Entry {
 		ConnectHelp: "  bluesky --handle HANDLE      with an app password read from $SECRET_ENV, else the first\n" +
 			"                               line of standard input (never an argument); --pds URL skips resolving\n" +
 			"                               the handle to its server\n",
-		RemoveNote:  "Also delete the app password SocialOmm used, in Bluesky under Settings → Privacy and security → App passwords.",
-		RecentPosts: true,
+		RemoveNote: "Also delete the app password SocialOmm used, in Bluesky under Settings → Privacy and security → App passwords.",
 		New: func(d network.Deps) network.Adapter {
 			return New(d.HTTP, WithClock(d.Clock))
 		},
