@@ -81,11 +81,14 @@ func TestDataFolderIsPrivateAndClaimsDurable(t *testing.T) {
 			rel, _ := filepath.Rel(c.dataDir, path)
 			seen[rel] = true
 			switch {
+			case path == c.dataDir && fi.Mode().Perm() != 0o700:
+				t.Errorf("%s: the data folder itself is %v, want drwx------ (it was made 0755 before the start)", when, fi.Mode().Perm())
 			case path == c.dataDir:
-				// The folder's own mode is the instance's (another change).
-				t.Logf("%s: the data folder itself is %v", when, fi.Mode().Perm())
 			case fi.Mode()&fs.ModeSocket != 0:
-				t.Logf("%s: socket %s is %v (the instance's)", when, rel, fi.Mode().Perm())
+				seen["(socket)"] = true
+				if fi.Mode().Perm()&0o077 != 0 {
+					t.Errorf("%s: socket %s is %v, want no access for others", when, rel, fi.Mode().Perm())
+				}
 			case fi.IsDir() && fi.Mode().Perm() != 0o700:
 				t.Errorf("%s: folder %s is %v, want drwx------", when, rel, fi.Mode().Perm())
 			case fi.Mode().IsRegular() && fi.Mode().Perm() != 0o600:
@@ -96,7 +99,7 @@ func TestDataFolderIsPrivateAndClaimsDurable(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, want := range []string{store.FileName, store.FileName + "-wal", store.FileName + "-shm", applog.FileName, notify.IconFile} {
+		for _, want := range []string{store.FileName, store.FileName + "-wal", store.FileName + "-shm", applog.FileName, notify.IconFile, "(socket)"} {
 			if !seen[want] {
 				t.Errorf("%s: %s is missing from the data folder (%v)", when, want, seen)
 			}
