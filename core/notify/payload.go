@@ -183,8 +183,8 @@ func payload(kind WebhookKind, event, id string, events []Event, m Message, at, 
 			Footer      map[string]string `json:"footer"`
 		}
 		return json.Marshal(struct {
-			Content  string `json:"content"`
-			Username string `json:"username"`
+			Content  string  `json:"content"`
+			Username string  `json:"username"`
 			Embeds   []embed `json:"embeds"`
 			// No @mentions: handles start with "@".
 			AllowedMentions map[string][]string `json:"allowed_mentions"`

@@ -517,7 +517,7 @@ func (r renderer) renderPosts(events []Event, ch Channel) Message {
 		what = fmt.Sprintf("SocialOmm lost track while sending %d posts; look at each profile, then Retry or Delete:", n)
 		because = "SocialOmm sent them but never learned whether the network took them, and could not find them on the profiles afterwards; " +
 			"sending them again without looking could post them twice."
-		todo = "Look at each profile: where the post is there, Delete it from the queue; where not, Retry it (Open SocialOmm → Queue)."
+		todo = "SocialOmm lost track while sending these; look at each profile, then Retry or Delete (Open SocialOmm → Queue)."
 	case PostLate:
 		title = fmt.Sprintf("%d posts are late", n)
 		what = fmt.Sprintf("%d posts are still not out, 10 minutes or more after their time:", n)
