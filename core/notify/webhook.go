@@ -190,6 +190,9 @@ func (s *Service) AddWebhook(ctx context.Context, nw NewWebhook) (Webhook, error
 			return Webhook{}, fmt.Errorf("%w: %q is not an event", ErrInvalidWebhook, k)
 		}
 	}
+	if nw.Events == nil {
+		nw.Events = []Kind{}
+	}
 	secretValue := strings.TrimSpace(nw.Secret)
 	now := s.clock.Now()
 	w := Webhook{Kind: kind, URL: u, Events: nw.Events, Signed: secretValue != "", CreatedAt: now.UTC().Truncate(time.Second)}
