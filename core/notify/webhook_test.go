@@ -91,18 +91,6 @@ func (rc *receiver) all() []received {
 	return append([]received(nil), rc.got...)
 }
 
-// accepted lists the requests answered 2xx.
-func (rc *receiver) accepted(t *testing.T) []received {
-	t.Helper()
-	var out []received
-	for i, r := range rc.all() {
-		if st, _ := rc.answer(i + 1); st < 300 {
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
 func (b *bed) addHook(kind WebhookKind, url string, events []Kind, sec string) Webhook {
 	b.t.Helper()
 	w, err := b.svc.AddWebhook(ctx, NewWebhook{Kind: kind, URL: url, Events: events, Secret: sec})
@@ -223,7 +211,7 @@ func TestSignedJSONOnceWithStableIDAndRetryAfter(t *testing.T) {
 		}
 		return 204, nil
 	}
-	hook := b.addHook(WebhookJSON, rc.srv.URL+"/alerts", nil, hookSecret)
+	b.addHook(WebhookJSON, rc.srv.URL+"/alerts", nil, hookSecret)
 
 	b.enqueue(lost(ana, start, account.ReasonPasswordChanged))
 	b.enqueue(lost(bob, start.Add(10*time.Second), account.ReasonRevoked))
@@ -273,7 +261,6 @@ func TestSignedJSONOnceWithStableIDAndRetryAfter(t *testing.T) {
 	if strings.Contains(b.outboxDump(), hookSecret) || strings.Contains(b.logs.String(), hookSecret) {
 		t.Fatal("the webhook secret is in the outbox or the log")
 	}
-	_ = hook
 }
 
 // TestReceiverDownMergesAndBacksOff: refused connections back off 1 min,
@@ -287,9 +274,8 @@ func TestReceiverDownMergesAndBacksOff(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	ln.Close() // nothing listens: connections are refused
-	var hooks []Webhook
 	for _, k := range WebhookKinds {
-		hooks = append(hooks, b.addHook(k, "http://"+addr+"/"+string(k), nil, ""))
+		b.addHook(k, "http://"+addr+"/"+string(k), nil, "")
 	}
 	b.enqueue(lost(ana, start, account.ReasonPasswordChanged))
 	b.enqueue(lost(bob, start, account.ReasonPasswordChanged))
