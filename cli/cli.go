@@ -138,6 +138,7 @@ func (r *runner) commands() []*command {
 			usage: "socialomm daemon [--data-dir DIR]", run: (*runner).daemon, local: true},
 		{name: "accounts", summary: "list and manage connected profiles", sub: accountCommands()},
 		{name: "notify", summary: "send a test notification; list what waits", sub: notifyCommands()},
+		{name: "alerts", summary: "webhooks that get alerts (Slack, Discord, signed JSON)", sub: alertsCommands()},
 		{name: "posts", summary: "schedule posts and see how they went", sub: postsCommands()},
 		{name: "settings", summary: "read and change settings", sub: settingsCommands()},
 		{name: "dev", summary: "tools for developers and benchmarks", sub: devCommands()},

@@ -130,7 +130,8 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 	e.openNetworks(network.Deps{HTTP: opts.HTTPClient, Clock: opts.Clock, Apps: registrations{e}}, endpoints)
 	e.openKeyed()
 	e.posts = e.newScheduler()
-	e.notify = notify.New(st, e.settings, notify.Options{Clock: opts.Clock, NetworkTitle: e.catalog.Title, Logger: opts.Logger.With("part", "notify"), IconDir: opts.DataDir})
+	e.notify = notify.New(st, e.settings, notify.Options{Clock: opts.Clock, NetworkTitle: e.catalog.Title, Logger: opts.Logger.With("part", "notify"), IconDir: opts.DataDir,
+		Secrets: opts.Secrets})
 	return e, nil
 }
 
@@ -248,6 +249,7 @@ func (e *Engine) Run(ctx context.Context) error {
 			e.logger.Error("notification outbox stopped", "err", err)
 		}
 	})
+	wg.Go(func() { e.lateLoop(ctx) })
 	wg.Go(func() {
 		if err := e.posts.Run(ctx); err != nil && ctx.Err() == nil {
 			e.logger.Error("scheduler stopped", "err", err)

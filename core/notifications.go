@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/socialomm/desktop/core/account"
@@ -87,7 +88,13 @@ func (e *Engine) postFailed(ctx context.Context, t schedule.Target, p schedule.P
 	if words == "" && err != nil {
 		words = err.Error()
 	}
-	_, nerr := e.notify.Enqueue(ctx, notify.Event{Kind: notify.PostFailed, Profile: notify.ProfileOf(a),
+	kind := notify.PostFailed
+	if t.State == schedule.Unconfirmed || errors.Is(err, schedule.ErrUnconfirmed) {
+		// Nobody refused it: SocialOmm lost track. Its own words, no
+		// "the network said".
+		kind, words = notify.PostUnconfirmed, ""
+	}
+	_, nerr := e.notify.Enqueue(ctx, notify.Event{Kind: kind, Profile: notify.ProfileOf(a),
 		At: t.UpdatedAt, PostID: p.ID, PostScheduled: t.DueAt, PostText: p.Text, PostError: words})
 	if nerr != nil {
 		e.logger.Warn("notify post failed", "post", p.ID, "err", nerr)
@@ -104,5 +111,59 @@ func (e *Engine) postHeld(ctx context.Context, t schedule.Target, p schedule.Pos
 	ev.HeldPosts, ev.NextDue = e.pending(ctx, a.ID)
 	if _, err := e.notify.Enqueue(ctx, ev); err != nil {
 		e.logger.Warn("notify post held", "post", p.ID, "err", err)
+	}
+}
+
+// LateAfter is how long after its time a post still not out is told as
+// late (post_late).
+const LateAfter = 10 * time.Minute
+
+// lateLoop looks once a minute for posts still not out LateAfter after
+// their time and queues a post_late notice for each target (keyed by post,
+// account and time, so each is told once across restarts). It reads only
+// the posts due in the last day, through the posts' time index.
+func (e *Engine) lateLoop(ctx context.Context) {
+	for {
+		e.noticeLate(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-e.clock.After(time.Minute):
+		}
+	}
+}
+
+func (e *Engine) noticeLate(ctx context.Context) {
+	now := e.clock.Now()
+	posts, err := e.posts.Posts(ctx, schedule.Filter{
+		States: []schedule.State{schedule.Scheduled, schedule.Retrying, schedule.Publishing},
+		From:   now.Add(-24 * time.Hour), To: now.Add(-LateAfter), Limit: 1000,
+	})
+	if err != nil {
+		if ctx.Err() == nil {
+			e.logger.Warn("look for late posts", "err", err)
+		}
+		return
+	}
+	for _, p := range posts {
+		for _, t := range p.Targets {
+			switch t.State {
+			case schedule.Scheduled, schedule.Retrying, schedule.Publishing:
+			default:
+				continue
+			}
+			if now.Sub(t.DueAt) < LateAfter {
+				continue
+			}
+			a, err := e.store.Account(ctx, t.AccountID)
+			if err != nil {
+				continue
+			}
+			_, err = e.notify.Enqueue(ctx, notify.Event{Kind: notify.PostLate, Profile: notify.ProfileOf(a),
+				At: t.DueAt.Add(LateAfter), PostID: p.ID, PostScheduled: t.DueAt, PostText: p.Text})
+			if err != nil {
+				e.logger.Warn("notify post late", "post", p.ID, "err", err)
+			}
+		}
 	}
 }

@@ -210,6 +210,14 @@ func notifyCases() []notifyCase {
 			summary: "2 posts on hold for Mastodon @ana@example.social",
 			phrases: []string{"(“Good morning”) was not sent", "disconnected since", account.ReasonRevoked.Describe(),
 				"2 scheduled posts are on hold; the next was due at", "Open SocialOmm → Accounts → ⋯ → Update"}},
+		{name: "post unconfirmed", event: func(now time.Time) notify.Event {
+			return notify.Event{Kind: notify.PostUnconfirmed, Profile: notifyBob, At: now, PostID: 7, PostScheduled: now.Add(-time.Minute),
+				PostText: "Launch day"}
+		},
+			subject: "Did your post to Mastodon @bob@example.social go out?",
+			summary: "Did it go out?",
+			phrases: []string{"SocialOmm lost track while sending your post scheduled for", "(“Launch day”) to Mastodon @bob@example.social",
+				"look at the profile, then Retry or Delete"}},
 		{name: "reconnected", event: func(now time.Time) notify.Event {
 			return notify.Event{Kind: notify.Reconnected, Profile: notifyAna, At: now, HeldPosts: 2}
 		},

@@ -11,6 +11,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 
 	"github.com/socialomm/desktop/core"
@@ -140,7 +141,9 @@ func (s *shell) showSettings() {
 	}
 	w := s.app.NewWindow("SocialOmm — Settings")
 	email := newEmailSection(w, emailServices{Settings: s.engine.Settings(), Notify: s.engine.Notify()})
-	w.SetContent(newSettingsScreen(w, s.engine.Settings(), email).content)
+	settingsScreen := newSettingsScreen(w, s.engine.Settings(), email)
+	settingsScreen.tabs.Append(container.NewTabItem("Alerts", newAlertsSection(w, s.engine.Notify())))
+	w.SetContent(settingsScreen.content)
 	w.Resize(fyne.NewSize(640, 620))
 	w.SetOnClosed(func() { delete(s.others, "Settings") })
 	s.others["Settings"] = w

@@ -613,7 +613,7 @@ func targetWords(t schedule.Target, a account.Account, now time.Time, loc *time.
 		}
 		return "retrying", widget.WarningImportance, detail
 	case schedule.Unconfirmed:
-		return "unconfirmed", widget.WarningImportance, "may or may not have gone out — check the profile, then Retry or Delete"
+		return "did it go out?", widget.WarningImportance, "SocialOmm lost track while sending; look at the profile, then Retry or Delete"
 	}
 	return string(t.State), widget.MediumImportance, ""
 }

@@ -139,8 +139,8 @@ func TestQueueRowsShowEachStateInWords(t *testing.T) {
 			"failed", widget.DangerImportance, "Validation failed: Text character limit of 500 exceeded"},
 		{schedule.Target{AccountID: 1, State: schedule.Retrying, NextAttemptAt: next, Error: "the server answered 503"},
 			"retrying", widget.WarningImportance, "next try at 12:35 · the server answered 503"},
-		{schedule.Target{AccountID: 1, State: schedule.Unconfirmed}, "unconfirmed", widget.WarningImportance,
-			"may or may not have gone out — check the profile, then Retry or Delete"},
+		{schedule.Target{AccountID: 1, State: schedule.Unconfirmed}, "did it go out?", widget.WarningImportance,
+			"SocialOmm lost track while sending; look at the profile, then Retry or Delete"},
 	}
 	for _, c := range cases {
 		r := rowFor(s, post(1, now, "Hello\nsecond line", c.target))

@@ -149,10 +149,21 @@ func (s *Service) DeliverDue(ctx context.Context) (int, error) {
 
 // message is what one group of rows says: a row's own words, or the merged
 // list of lost connections.
-func (s *Service) message(g []row, now time.Time) Message {
-	if len(g) == 1 {
+func (s *Service) message(g []row, events []Event, now time.Time) Message {
+	if len(g) == 1 || len(events) == 0 {
 		return g[0].msg
 	}
+	switch {
+	case g[0].batch == expiringBatch:
+		return s.renderer(now).renderExpiring(events, g[0].channel)
+	case strings.HasPrefix(g[0].batch, postBatchPrefix):
+		return s.renderer(now).renderPosts(events, g[0].channel)
+	}
+	return s.renderer(now).renderLoss(events, g[0].channel)
+}
+
+// events reads the events of a group's rows back.
+func (s *Service) events(g []row) []Event {
 	var events []Event
 	for _, r := range g {
 		var ev Event
@@ -162,13 +173,7 @@ func (s *Service) message(g []row, now time.Time) Message {
 		}
 		events = append(events, ev)
 	}
-	if len(events) == 0 {
-		return g[0].msg
-	}
-	if g[0].batch == expiringBatch {
-		return s.renderer(now).renderExpiring(events, g[0].channel)
-	}
-	return s.renderer(now).renderLoss(events, g[0].channel)
+	return events
 }
 
 // deliver sends one group and records the outcome on its rows.
@@ -179,7 +184,8 @@ func (s *Service) deliver(ctx context.Context, g []row, now time.Time) (sent boo
 	for i, r := range g {
 		ids[i], keys[i] = r.id, r.key
 	}
-	m := s.message(g, now)
+	events := s.events(g)
+	m := s.message(g, events, now)
 
 	var sendErr error
 	password := ""
@@ -187,7 +193,7 @@ func (s *Service) deliver(ctx context.Context, g []row, now time.Time) (sent boo
 	case ChannelDesktop:
 		on, err := s.on(ctx, "notify.desktop")
 		if err != nil {
-			return false, s.retry(ctx, g, now, "could not read the settings: "+err.Error())
+			return false, s.retry(ctx, g, now, "could not read the settings: "+err.Error(), 0)
 		}
 		if !on {
 			return false, s.cancel(ctx, ids, "Not shown: desktop notifications were turned off before it was due.")
@@ -198,7 +204,7 @@ func (s *Service) deliver(ctx context.Context, g []row, now time.Time) (sent boo
 	case ChannelEmail:
 		on, err := s.on(ctx, "notify.email")
 		if err != nil {
-			return false, s.retry(ctx, g, now, "could not read the settings: "+err.Error())
+			return false, s.retry(ctx, g, now, "could not read the settings: "+err.Error(), 0)
 		}
 		if !on {
 			return false, s.cancel(ctx, ids, "Not sent: email notifications were turned off before it was due.")
@@ -214,7 +220,18 @@ func (s *Service) deliver(ctx context.Context, g []row, now time.Time) (sent boo
 		sendErr = s.opts.Mailer.Send(sctx, cfg, m)
 		cancel()
 	default:
-		return false, s.cancel(ctx, ids, fmt.Sprintf("Not sent: unknown channel %q.", ch))
+		id, ok := webhookOf(ch)
+		if !ok {
+			return false, s.cancel(ctx, ids, fmt.Sprintf("Not sent: unknown channel %q.", ch))
+		}
+		w, err := s.Webhook(ctx, id)
+		if errors.Is(err, ErrNoWebhook) {
+			return false, s.cancel(ctx, ids, "Not sent: the webhook was removed.")
+		}
+		if err != nil {
+			return false, s.retry(ctx, g, now, "could not read the webhook: "+err.Error(), 0)
+		}
+		sendErr = s.sendWebhook(ctx, w, g, events, m, keys)
 	}
 
 	if sendErr != nil && ctx.Err() != nil {
@@ -230,7 +247,11 @@ func (s *Service) deliver(ctx context.Context, g []row, now time.Time) (sent boo
 				since(s.opts.DesktopMaxAge)+". Last error: "+words)
 		}
 		s.log.Warn("notification not sent; will retry", "channel", string(ch), "title", m.Title, "error", words)
-		if err := s.retry(ctx, g, now, words); err != nil {
+		var after time.Duration
+		if we := (*WebhookError)(nil); errors.As(sendErr, &we) {
+			after = we.RetryAfter
+		}
+		if err := s.retry(ctx, g, now, words, after); err != nil {
 			return false, err
 		}
 		return false, fmt.Errorf("%s %q: %s", ch, m.Title, words)
@@ -242,6 +263,39 @@ func (s *Service) deliver(ctx context.Context, g []row, now time.Time) (sent boo
 	return true, nil
 }
 
+// sendWebhook posts a group's message to a webhook in its format.
+func (s *Service) sendWebhook(ctx context.Context, w Webhook, g []row, events []Event, m Message, keys []string) error {
+	event := ""
+	var at time.Time
+	for _, ev := range events {
+		if event == "" {
+			event = string(ev.Kind)
+		} else if event != string(ev.Kind) && g[0].batch == lossBatch {
+			// Lost and expired together: both are lost connections; each
+			// profile's reason tells them apart.
+			event = string(Disconnected)
+		}
+		if ev.At.After(at) {
+			at = ev.At
+		}
+	}
+	if event == "" {
+		event = string(Kind(g[0].batch))
+	}
+	if at.IsZero() {
+		at = g[0].created
+	}
+	id := eventID(g[0].channel, keys)
+	body, err := payload(w.Kind, event, id, onePerKey(events), m, at, s.clock.Now())
+	if err != nil {
+		return err
+	}
+	sctx, cancel := context.WithTimeout(ctx, s.opts.SendTimeout)
+	defer cancel()
+	_, err = s.post(sctx, w, id, body)
+	return err
+}
+
 // backoff is the wait after the n-th failed attempt.
 func (s *Service) backoff(attempts int) time.Duration {
 	d := s.opts.RetryMin
@@ -251,13 +305,20 @@ func (s *Service) backoff(attempts int) time.Duration {
 	return min(d, s.opts.RetryMax)
 }
 
-func (s *Service) retry(ctx context.Context, g []row, now time.Time, words string) error {
+// retry puts a group back after a failed send: due again after the
+// backoff, or after the receiver's Retry-After when it gave one (it knows
+// when it can take more; capped at RetryMax).
+func (s *Service) retry(ctx context.Context, g []row, now time.Time, words string, retryAfter time.Duration) error {
 	ctx = context.WithoutCancel(ctx)
 	return s.store.InTx(ctx, func(tx *sql.Tx) error {
 		for _, r := range g {
+			wait := s.backoff(r.attempts)
+			if retryAfter > 0 {
+				wait = min(max(retryAfter, time.Second), s.opts.RetryMax)
+			}
 			if _, err := tx.ExecContext(ctx, `UPDATE outbox SET state = 'pending', claimed_at = NULL,
 				next_attempt_at = ?, last_error = ? WHERE id = ? AND state = 'sending'`,
-				now.Add(s.backoff(r.attempts)).Unix(), words, r.id); err != nil {
+				now.Add(wait).Unix(), words, r.id); err != nil {
 				return err
 			}
 		}

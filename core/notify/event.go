@@ -29,7 +29,15 @@ const (
 	PostUnsaved Kind = "post_unsaved"
 	// Reconnected: a lost connection works again. Desktop only, never email.
 	Reconnected Kind = "reconnected"
+	// PostUnconfirmed: SocialOmm lost track while sending a post: it may or
+	// may not be on the network, and the person has to look.
+	PostUnconfirmed Kind = "post_unconfirmed"
+	// PostLate: a post is still not out 10 minutes after its time.
+	PostLate Kind = "post_late"
 )
+
+// Kinds is every kind, in the order settings and webhooks list them.
+var Kinds = []Kind{Expiring, Expired, Disconnected, Reconnected, PostFailed, PostHeld, PostUnconfirmed, PostLate}
 
 // Channel is where a notification goes.
 type Channel string
@@ -45,11 +53,16 @@ type Profile struct {
 	Network     string `json:"network"` // as stored: "mastodon"
 	Handle      string `json:"handle"`  // "@ana@example.org"
 	DisplayName string `json:"display_name,omitempty"`
+	// State and ExpiresAt are the account's as the event found it; webhooks
+	// carry them.
+	State     account.State `json:"state,omitempty"`
+	ExpiresAt *time.Time    `json:"expires_at,omitempty"`
 }
 
 // ProfileOf takes the naming fields of an account.
 func ProfileOf(a account.Account) Profile {
-	return Profile{AccountID: a.ID, Network: a.Network, Handle: a.Handle, DisplayName: a.DisplayName}
+	return Profile{AccountID: a.ID, Network: a.Network, Handle: a.Handle, DisplayName: a.DisplayName,
+		State: a.State, ExpiresAt: a.ExpiresAt}
 }
 
 // Name is "Mastodon @ana@example.org": the network and the handle, with
@@ -129,7 +142,7 @@ var ErrInvalidEvent = errors.New("invalid notification event")
 func (ev Event) validate() error {
 	bad := func(what string) error { return fmt.Errorf("%w: %s event %s", ErrInvalidEvent, ev.Kind, what) }
 	switch ev.Kind {
-	case Expiring, Expired, Disconnected, PostFailed, PostHeld, PostUnsaved, Reconnected:
+	case Expiring, Expired, Disconnected, PostFailed, PostHeld, PostUnsaved, Reconnected, PostUnconfirmed, PostLate:
 	default:
 		return fmt.Errorf("%w: unknown kind %q", ErrInvalidEvent, ev.Kind)
 	}
@@ -144,7 +157,7 @@ func (ev Event) validate() error {
 		if ev.ExpiresAt.IsZero() {
 			return bad("has no ExpiresAt")
 		}
-	case PostFailed:
+	case PostFailed, PostUnconfirmed, PostLate:
 		if ev.PostScheduled.IsZero() {
 			return bad("has no PostScheduled")
 		}
@@ -168,9 +181,16 @@ func (ev Event) batch() string {
 		return lossBatch
 	case Expiring:
 		return expiringBatch
+	case PostFailed, PostUnconfirmed, PostHeld, PostLate:
+		// One batch per kind, so a merged message keeps the kind's words.
+		return postBatchPrefix + string(ev.Kind)
 	}
 	return ""
 }
+
+// postBatchPrefix starts the batch of post notices of one kind: several
+// posts in trouble within the batch window make one message.
+const postBatchPrefix = "posts:"
 
 // EventKey is the event's stable key: Key when set, else derived from the
 // kind, account and the stored times, so that the same event built again
@@ -180,6 +200,8 @@ func (ev Event) batch() string {
 //	expired:<account>:<expires unix>
 //	expiring:<account>:<expires unix>:<days left>
 //	post_failed:<account>:<post>:<failed unix>
+//	post_unconfirmed:<account>:<post>:<at unix>
+//	post_late:<account>:<post>:<due unix>
 //	post_held:<account>:<next due unix>
 //	reconnected:<account>:<at unix>
 //	reminder:<account>:<since unix>:<n>
@@ -202,8 +224,10 @@ func (ev Event) EventKey() string {
 		return fmt.Sprintf("expired:%d:%d", acct, at.Unix())
 	case Expiring:
 		return fmt.Sprintf("expiring:%d:%d:%d", acct, ev.ExpiresAt.Unix(), ev.DaysLeft)
-	case PostFailed:
-		return fmt.Sprintf("post_failed:%d:%d:%d", acct, ev.PostID, ev.At.Unix())
+	case PostFailed, PostUnconfirmed:
+		return fmt.Sprintf("%s:%d:%d:%d", ev.Kind, acct, ev.PostID, ev.At.Unix())
+	case PostLate:
+		return fmt.Sprintf("post_late:%d:%d:%d", acct, ev.PostID, ev.PostScheduled.Unix())
 	case PostHeld:
 		due := ev.NextDue
 		if due.IsZero() {

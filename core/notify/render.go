@@ -246,6 +246,23 @@ func (r renderer) facts(ev Event) facts {
 		f.affects = "This post on this profile only; it is not sent again. Other posts go out as planned if the database lets them."
 		f.todo = "Free some disk space, or close other programs using SocialOmm's data folder. SocialOmm records it by itself once it can; " +
 			"if it is closed before then, it looks for the post on the network when it starts again."
+	case ev.Kind == PostUnconfirmed:
+		post := r.postName(ev)
+		f.title = "Did it go out?"
+		f.subject = "Did your post to " + name + " go out?"
+		f.what = fmt.Sprintf("SocialOmm lost track while sending %s to %s; look at the profile, then Retry or Delete.", post, name)
+		f.why = "SocialOmm sent it but never learned whether the network took it, and could not find it on the profile afterwards; " +
+			"sending it again without looking could post it twice."
+		f.affects = "This post on this profile only; it stays in the queue, marked “Did it go out?”. Other posts go out as planned."
+		f.todo = "Look at " + name + ": if the post is there, Delete it from the queue; if not, Retry it (Open SocialOmm → Queue, open the post)."
+	case ev.Kind == PostLate:
+		post := r.postName(ev)
+		f.title = "Post to " + name + " is late"
+		f.subject = f.title
+		f.what = fmt.Sprintf("%s to %s is still not out, %s after its time.", upperFirst(post), name, since(r.now.Sub(ev.PostScheduled)))
+		f.why = "SocialOmm keeps trying: the network may be slow or down, or SocialOmm was not running at that time."
+		f.affects = "This post on this profile only; it goes out as soon as it can."
+		f.todo = "Nothing yet; open SocialOmm → Queue to see why it waits, or to Delete it if it is no longer wanted."
 	case ev.Kind == PostHeld:
 		n := ev.HeldPosts
 		if n < 1 {
@@ -288,8 +305,36 @@ func (r renderer) facts(ev Event) facts {
 
 const emailFooter = "Sent by SocialOmm on your computer. Email notifications can be turned off in SocialOmm → Settings → Email."
 
+// postName is "your post scheduled for Tue 9 Feb 2027, 14:00 CET
+// (“Spring sale…”)".
+func (r renderer) postName(ev Event) string {
+	s := "your post scheduled for " + r.when(ev.PostScheduled)
+	if strings.TrimSpace(ev.PostText) != "" {
+		s += " (“" + firstWords(ev.PostText) + "”)"
+	}
+	return s
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	r, n := utf8.DecodeRuneInString(s)
+	return strings.ToUpper(string(r)) + s[n:]
+}
+
+// style is how a channel's messages are worded: email has its long form;
+// the desktop and chat webhooks the short one.
+func style(ch Channel) Channel {
+	if ch == ChannelEmail {
+		return ChannelEmail
+	}
+	return ChannelDesktop
+}
+
 // render makes one event's message for a channel.
 func (r renderer) render(ev Event, ch Channel) Message {
+	ch = style(ch)
 	f := r.facts(ev)
 	if ch == ChannelDesktop {
 		return Message{Title: f.title, Text: strings.Join([]string{f.what, f.why, f.affects, f.todo}, "\n")}
@@ -308,6 +353,7 @@ func (r renderer) render(ev Event, ch Channel) Message {
 // Several events about one account (the first notice and a reminder that
 // both waited for the mail server) count once, the latest.
 func (r renderer) renderLoss(events []Event, ch Channel) Message {
+	ch = style(ch)
 	list := onePerAccount(events, func(ev, kept Event) bool { return ev.Reminder >= kept.Reminder })
 	if len(list) == 1 {
 		return r.render(list[0], ch)
@@ -436,6 +482,7 @@ func desktopList(bullets []string, todo string) string {
 // message, soonest first. Several warnings about one account (two warning
 // days that both waited for the mail server) count once, the latest.
 func (r renderer) renderExpiring(events []Event, ch Channel) Message {
+	ch = style(ch)
 	list := onePerAccount(events, func(ev, kept Event) bool { return !ev.At.Before(kept.At) })
 	if len(list) == 1 {
 		return r.render(list[0], ch)
@@ -477,6 +524,91 @@ func (r renderer) renderExpiring(events []Event, ch Channel) Message {
 	fmt.Fprintf(&h, "</ul>\n<p><b>Why:</b> %s<br>\n<b>Affects:</b> %s<br>\n<b>What to do:</b> %s</p>\n", esc(why), esc(affects), esc(todo))
 	writeFooter(&text, &h, "")
 	return Message{Title: subject, Text: text.String(), HTML: h.String()}
+}
+
+// renderPosts merges the post notices of one kind and channel into one
+// message: the desktop (and chat) names five and counts the rest, the email
+// lists them all. Posts are in the order they were due.
+func (r renderer) renderPosts(events []Event, ch Channel) Message {
+	ch = style(ch)
+	list := onePerKey(events)
+	if len(list) == 1 {
+		return r.render(list[0], ch)
+	}
+	sort.SliceStable(list, func(i, j int) bool { return list[i].PostScheduled.Before(list[j].PostScheduled) })
+	kind := list[0].Kind
+	n := len(list)
+	var title, what, because, todo string
+	switch kind {
+	case PostUnconfirmed:
+		title = fmt.Sprintf("Did %d posts go out?", n)
+		what = fmt.Sprintf("SocialOmm lost track while sending %d posts; look at each profile, then Retry or Delete:", n)
+		because = "SocialOmm sent them but never learned whether the network took them, and could not find them on the profiles afterwards; " +
+			"sending them again without looking could post them twice."
+		todo = "SocialOmm lost track while sending these; look at each profile, then Retry or Delete (Open SocialOmm → Queue)."
+	case PostLate:
+		title = fmt.Sprintf("%d posts are late", n)
+		what = fmt.Sprintf("%d posts are still not out, 10 minutes or more after their time:", n)
+		because = "SocialOmm keeps trying: the network may be slow or down, or SocialOmm was not running at that time."
+		todo = "Nothing yet; open SocialOmm → Queue to see why they wait."
+	case PostHeld:
+		title = fmt.Sprintf("%d posts on hold", n)
+		what = fmt.Sprintf("%d posts were not sent because their profile is disconnected:", n)
+		because = "A disconnected profile cannot post; its posts wait instead of being lost."
+		todo = UpdateSteps + " on each profile; held posts go out once it is connected again."
+	default:
+		title = fmt.Sprintf("%d posts did not go out", n)
+		what = fmt.Sprintf("%d posts were refused by their networks:", n)
+		because = "Each network said why, below."
+		todo = "Open SocialOmm → Queue, open each post, change what the network objected to, and choose Retry."
+	}
+	var heads []string
+	for _, ev := range list {
+		head := fmt.Sprintf("%s: %s", r.name(ev.Profile), r.postName(ev))
+		switch {
+		case kind == PostFailed && ev.PostError != "":
+			head += ". The network said: " + strings.TrimSuffix(strings.TrimSpace(ev.PostError), ".")
+		case kind == PostHeld:
+			head += ". " + why(ev.Reason)
+		}
+		heads = append(heads, head)
+	}
+	if kind == PostHeld {
+		because = "A disconnected profile cannot post; its posts wait instead of being lost."
+	}
+	var names []Event
+	names = append(names, list...)
+	subject := r.namedSubject(title, names)
+	if ch == ChannelDesktop {
+		return Message{Title: title, Text: desktopList(heads, todo)}
+	}
+	var text, h strings.Builder
+	text.WriteString(what + "\n\n")
+	h.WriteString(htmlHead)
+	h.WriteString("<p>" + esc(what) + "</p>\n<ul>\n")
+	for _, head := range heads {
+		fmt.Fprintf(&text, "- %s\n", head)
+		fmt.Fprintf(&h, "<li>%s</li>\n", esc(head))
+	}
+	fmt.Fprintf(&text, "\nWhy: %s\nWhat to do: %s\n", because, todo)
+	fmt.Fprintf(&h, "</ul>\n<p><b>Why:</b> %s<br>\n<b>What to do:</b> %s</p>\n", esc(because), esc(todo))
+	writeFooter(&text, &h, "")
+	return Message{Title: subject, Text: text.String(), HTML: h.String()}
+}
+
+// onePerKey drops repeats of one event (the same key claimed twice).
+func onePerKey(events []Event) []Event {
+	seen := map[string]bool{}
+	var out []Event
+	for _, ev := range events {
+		k := ev.EventKey()
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		out = append(out, ev)
+	}
+	return out
 }
 
 // renderTest is the message of `socialomm notify test` and the Settings

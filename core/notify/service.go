@@ -9,12 +9,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	netmail "net/mail"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/socialomm/desktop/core/clock"
+	"github.com/socialomm/desktop/core/secret"
 	"github.com/socialomm/desktop/core/store"
 )
 
@@ -56,6 +58,11 @@ type Options struct {
 	// shown (no notification service) keeps being retried before it is
 	// dropped: stale pop-ups help nobody; email is never dropped [24 h].
 	DesktopMaxAge time.Duration
+	// Secrets holds the webhooks' signing secrets [the OS keyring].
+	Secrets secret.Store
+	// HTTPClient posts to webhooks; it must not follow redirects [30 s
+	// timeout, no redirects].
+	HTTPClient *http.Client
 }
 
 func (o Options) withDefaults() Options {
@@ -97,6 +104,14 @@ func (o Options) withDefaults() Options {
 	}
 	if o.DesktopMaxAge <= 0 {
 		o.DesktopMaxAge = 24 * time.Hour
+	}
+	if o.Secrets == nil {
+		o.Secrets = secret.NewKeyring()
+	}
+	if o.HTTPClient == nil {
+		o.HTTPClient = &http.Client{Timeout: 30 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse // a POST turned into a GET elsewhere helps nobody
+		}}
 	}
 	return o
 }
@@ -211,7 +226,8 @@ func (s *Service) mailConfig(ctx context.Context) (MailConfig, error) {
 	return cfg, nil
 }
 
-// channels says where an event of this kind goes now.
+// channels says where an event of this kind goes now: the desktop, each
+// webhook that wants it, email.
 func (s *Service) channels(ctx context.Context, kind Kind) ([]Channel, error) {
 	var out []Channel
 	desktop, err := s.on(ctx, "notify.desktop")
@@ -220,6 +236,15 @@ func (s *Service) channels(ctx context.Context, kind Kind) ([]Channel, error) {
 	}
 	if desktop {
 		out = append(out, ChannelDesktop)
+	}
+	hooks, err := s.Webhooks(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range hooks {
+		if w.Wants(kind) {
+			out = append(out, w.Channel())
+		}
 	}
 	if kind == Reconnected {
 		return out, nil
@@ -268,9 +293,9 @@ func (s *Service) Enqueue(ctx context.Context, ev Event) ([]Channel, error) {
 	if ev.Profile.AccountID != 0 {
 		acct = ev.Profile.AccountID
 	}
-	next := now
-	if ev.batch() != "" {
-		next = now.Add(s.opts.BatchWindow)
+	batchNext := now
+	if ev.batch() != "" && !strings.HasPrefix(ev.batch(), postBatchPrefix) {
+		batchNext = now.Add(s.opts.BatchWindow)
 	}
 	r := s.renderer(now)
 	var queued []Channel
@@ -285,6 +310,12 @@ func (s *Service) Enqueue(ctx context.Context, ev Event) ([]Channel, error) {
 			withdrawn = n
 		}
 		for _, ch := range chans {
+			next := batchNext
+			if strings.HasPrefix(ev.batch(), postBatchPrefix) {
+				if next, err = s.postNoticeDue(ctx, tx, ch, ev.batch(), now); err != nil {
+					return err
+				}
+			}
 			m := r.render(ev, ch)
 			res, err := tx.ExecContext(ctx, `INSERT INTO outbox (event_key, channel, subject, body_text, body_html,
 				state, attempts, next_attempt_at, last_error, created_at, kind, account_id, batch, event)
@@ -312,6 +343,24 @@ func (s *Service) Enqueue(ctx context.Context, ev Event) ([]Channel, error) {
 		s.poke()
 	}
 	return queued, nil
+}
+
+// postNoticeDue is when a post notice for a channel may go out: at once,
+// unless a message of its batch went out less than BatchWindow ago; then
+// when that window ends, with every other notice of the batch waiting by
+// then. So a burst of post trouble makes one message per minute per
+// channel, and the first one is not delayed.
+func (s *Service) postNoticeDue(ctx context.Context, tx *sql.Tx, ch Channel, batch string, now time.Time) (time.Time, error) {
+	var last sql.NullInt64
+	err := tx.QueryRowContext(ctx, `SELECT max(coalesce(sent_at, claimed_at)) FROM outbox
+		WHERE channel = ? AND batch = ? AND state IN ('sent', 'sending')`, string(ch), batch).Scan(&last)
+	if err != nil || !last.Valid {
+		return now, err
+	}
+	if next := time.Unix(last.Int64, 0).Add(s.opts.BatchWindow); next.After(now) {
+		return next, nil
+	}
+	return now, nil
 }
 
 // Remind queues the reminder that is due now about a connection that stays
@@ -380,11 +429,11 @@ func (s *Service) Withdraw(ctx context.Context, accountID int64) (int, error) {
 	return int(n), err
 }
 
-// RetryNow makes mail that is waiting after a failure due at once, for when
+// RetryNow makes mail and webhook alerts that wait after a failure due at once, for when
 // the person has just changed the mail settings. It returns how many.
 func (s *Service) RetryNow(ctx context.Context) (int, error) {
 	res, err := s.store.DB().ExecContext(ctx, `UPDATE outbox SET next_attempt_at = ?
-		WHERE state = 'pending' AND channel = 'email' AND attempts > 0`, s.clock.Now().Unix())
+		WHERE state = 'pending' AND (channel = 'email' OR channel LIKE 'webhook:%') AND attempts > 0`, s.clock.Now().Unix())
 	if err != nil {
 		return 0, err
 	}
@@ -439,6 +488,8 @@ func (s *Service) Pending(ctx context.Context) ([]Waiting, error) {
 			w.Why = "Held until " + r.near(w.NextAttempt, now) + " so that other connections lost at the same time go in the same message."
 		case w.Attempts == 0 && batch == expiringBatch && w.NextAttempt.After(now):
 			w.Why = "Held until " + r.near(w.NextAttempt, now) + " so that other connections expiring at the same time go in the same message."
+		case w.Attempts == 0 && strings.HasPrefix(batch, postBatchPrefix) && w.NextAttempt.After(now):
+			w.Why = "Held until " + r.near(w.NextAttempt, now) + " so that other posts in the same trouble go in the same message."
 		case w.Attempts == 0:
 			w.Why = "Waiting to be sent."
 		default:

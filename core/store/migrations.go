@@ -145,6 +145,20 @@ CREATE INDEX accounts_display_order ON accounts (
 	(expires_at IS NULL), expires_at, lower(display_name), id);
 CREATE INDEX accounts_state_network ON accounts (state, network);
 `,
+	// 7 (core/notify, issue #15; the lead renumbers on merge): webhook
+	// alert receivers. events is a comma-separated list of kinds, empty for
+	// all; signed says a secret is in the keyring (kind webhook-secret),
+	// never here. Each webhook is its own outbox channel "webhook:<id>".
+	`
+CREATE TABLE webhooks (
+	id         INTEGER PRIMARY KEY,
+	kind       TEXT    NOT NULL,
+	url        TEXT    NOT NULL,
+	events     TEXT    NOT NULL DEFAULT '',
+	signed     INTEGER NOT NULL DEFAULT 0,
+	created_at INTEGER NOT NULL
+);
+`,
 }
 
 // SchemaVersion is the version this build writes.
