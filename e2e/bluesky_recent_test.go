@@ -192,7 +192,7 @@ func TestBlueskyCrashDuringABurstNeverPostsTwice(t *testing.T) {
 	c := newCLIApp(t)
 	testbed.StartKeyring(t)
 	pds := testbed.StartPDS(t)
-	jo := newBskyAccount(t, pds, "jo")
+	jo := newBskyAccount(t, pds, "jolene")
 	a := connectBluesky(t, c, jo, pds.URL())
 
 	const n, kills = 30, 4

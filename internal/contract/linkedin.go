@@ -276,8 +276,8 @@ func (s *LinkedInServer) postsByAuthor(w http.ResponseWriter, r *http.Request) {
 		elements = append(elements, map[string]any{
 			"id": p.ID, "author": author, "commentary": p.Text, "visibility": "PUBLIC",
 			"createdAt": ms, "publishedAt": ms, "lastModifiedAt": ms, "lifecycleState": "PUBLISHED",
-			"lifecycleStateInfo": map[string]any{"isEditedByAuthor": false},
-			"distribution": map[string]any{"feedDistribution": "MAIN_FEED", "targetEntities": []any{}, "thirdPartyDistributionChannels": []any{}},
+			"lifecycleStateInfo":        map[string]any{"isEditedByAuthor": false},
+			"distribution":              map[string]any{"feedDistribution": "MAIN_FEED", "targetEntities": []any{}, "thirdPartyDistributionChannels": []any{}},
 			"isReshareDisabledByAuthor": false,
 		})
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -37,6 +38,12 @@ func (a *Adapter) RecentPosts(ctx context.Context, acct account.Account, creds n
 		req := oauthnet.Request{Method: http.MethodGet, URL: strings.TrimRight(a.ep.APIBase, "/") + "/rest/posts?" + q.Encode(), Token: creds.AccessToken,
 			Header: http.Header{"Linkedin-Version": {a.ep.Version}, "X-Restli-Protocol-Version": {"2.0.0"}, "X-Restli-Method": {"FINDER"}}}
 		rep, _, err := oauthnet.Call(ctx, a.client, displayName, req, Classify, a.clock.Now)
+		if network.ReasonOf(err) == account.ReasonScopeLost {
+			// Reading a member's posts needs a permission LinkedIn grants
+			// few apps (r_member_social); without it the connection still
+			// posts, so it is not lost: the post just cannot be looked for.
+			return fmt.Errorf("LinkedIn does not let SocialOmm read your posts: %s", err)
+		}
 		if err != nil {
 			return err
 		}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/socialomm/desktop/core/network"
+	"github.com/socialomm/desktop/internal/contract"
 )
 
 // TestRecentPosts looks for a post as after an unknown outcome, on the
@@ -38,5 +39,17 @@ func TestRecentPosts(t *testing.T) {
 	none, err := network.FindRecent(ctx, f.a, f.acct, f.creds, "Never posted", start.Add(-5*time.Minute))
 	if err != nil || len(none) != 0 {
 		t.Errorf("a post never made: %+v, %v", none, err)
+	}
+}
+
+// Without the permission to read a member's posts LinkedIn answers 403
+// ACCESS_DENIED: the post cannot be looked for, but the connection, which
+// still posts, is not lost.
+func TestRecentPostsWithoutPermission(t *testing.T) {
+	f := connect(t, false)
+	f.srv.SetState(contract.ScopeLost)
+	_, err := network.FindRecent(context.Background(), f.a, f.acct, f.creds, "x", start)
+	if err == nil || network.ReasonOf(err) != "" || network.IsTransient(err) {
+		t.Fatalf("got %v, want a plain error", err)
 	}
 }
