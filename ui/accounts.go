@@ -126,8 +126,7 @@ func newUnbuiltAccountsScreen(a fyne.App, backend accountsBackend, nav navigatio
 	s := &accountsScreen{window: w, backend: backend, nav: nav, avatars: map[string]fyne.Resource{},
 		log: slog.New(slog.DiscardHandler)}
 	s.accountList = accountList{title: networkTitle, networks: connectNetworks}
-	s.accountsLoader = newAccountsLoader(backend, func() *slog.Logger { return s.log })
-	s.accountsLoader.show = s.showLoaded
+	s.accountsLoader.init(backend, func() *slog.Logger { return s.log }, s.showLoaded)
 	return s
 }
 

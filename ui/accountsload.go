@@ -38,9 +38,12 @@ type accountsLoader struct {
 	firstFrameOnce sync.Once
 }
 
-func newAccountsLoader(backend accountsBackend, logger func() *slog.Logger) accountsLoader {
-	return accountsLoader{backend: backend, logger: logger, loads: coalesce{gap: minReloadGap},
-		firstFrame: make(chan struct{})}
+// init readies a zero loader, in place (it holds locks).
+func (l *accountsLoader) init(backend accountsBackend, logger func() *slog.Logger,
+	show func([]account.Account, *account.Counts, error, error)) {
+	l.backend, l.logger, l.show = backend, logger, show
+	l.loads.gap = minReloadGap
+	l.firstFrame = make(chan struct{})
 }
 
 // minReloadGap spaces reloads during a burst of changes.
