@@ -80,6 +80,8 @@ type accountsScreen struct {
 	timer   *time.Timer
 	// countdownAt is when the armed countdown fires (zero: none armed).
 	countdownAt time.Time
+	// closed: the window is gone, and the countdown with it.
+	closed bool
 	// rows are the row widgets the list has made; UI goroutine only.
 	rows []*accountRow
 
@@ -127,6 +129,7 @@ func newUnbuiltAccountsScreen(a fyne.App, backend accountsBackend, nav navigatio
 		log: slog.New(slog.DiscardHandler)}
 	s.accountList = accountList{title: networkTitle, networks: connectNetworks}
 	s.accountsLoader.init(backend, func() *slog.Logger { return s.log }, s.showLoaded)
+	w.SetOnClosed(s.stopCountdown)
 	return s
 }
 
@@ -500,12 +503,18 @@ func (s *accountsScreen) scheduleCountdown() {
 		s.timer.Stop()
 	}
 	s.countdownAt = time.Time{}
-	if !ok {
+	if !ok || s.closed {
 		return
 	}
 	s.countdownAt = now.Add(wait)
 	s.timer = time.AfterFunc(wait, func() {
 		fyne.Do(func() {
+			s.timerMu.Lock()
+			closed := s.closed
+			s.timerMu.Unlock()
+			if closed {
+				return
+			}
 			if s.onRedraw != nil {
 				s.onRedraw()
 			}
@@ -513,6 +522,18 @@ func (s *accountsScreen) scheduleCountdown() {
 			s.scheduleCountdown()
 		})
 	})
+}
+
+// stopCountdown disarms the countdown for good: a closed window redraws
+// nothing (a timer left armed would touch its widgets later).
+func (s *accountsScreen) stopCountdown() {
+	s.timerMu.Lock()
+	defer s.timerMu.Unlock()
+	s.closed = true
+	if s.timer != nil {
+		s.timer.Stop()
+	}
+	s.countdownAt = time.Time{}
 }
 
 // countdownShown re-arms the countdown when a row just put on screen
