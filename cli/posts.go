@@ -25,11 +25,10 @@ type postsAPI interface {
 	Delete(ctx context.Context, id int64) error
 }
 
-// postsFor reaches the scheduler of an open engine. Until the engine
-// exposes its own (Engine.Posts), the commands use a scheduler on the same
-// database without a publisher: they only edit the queue, and the running
-// window or daemon publishes (it looks at the database every second).
-var postsFor = func(e *core.Engine) postsAPI { return e.Posts() }
+// postsFor is the scheduler of an open engine. The commands only edit the
+// queue; the engine that runs (the window or the daemon) publishes, and it
+// looks at the database every second.
+func postsFor(e *core.Engine) postsAPI { return e.Posts() }
 
 func postsCommands() []*command {
 	return []*command{

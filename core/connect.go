@@ -283,7 +283,7 @@ func (e *Engine) afterReconnect(ctx context.Context, a account.Account) {
 	}
 }
 
-// The activity log's words for a sign-in; signedInAt finds the last one.
+// The activity log's words for a sign-in.
 const (
 	msgConnected   = "Connected"
 	msgReconnected = "Reconnected"
@@ -305,7 +305,7 @@ func (e *Engine) storeSignIn(ctx context.Context, a account.Account, p network.P
 		a.TokenExpiresAt = &t
 	}
 	a.State, a.Reason, a.LastError = e.liveState(ctx, now, a.ExpiresAt), account.ReasonNone, ""
-	a.LastCheckedAt, a.LastGoodCheckAt = &now, &now
+	a.LastCheckedAt, a.LastGoodCheckAt, a.SignedInAt = &now, &now, &now
 	message := msgConnected
 	if before.ID != 0 {
 		message = msgReconnected

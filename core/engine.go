@@ -51,15 +51,10 @@ type Engine struct {
 	posts    *schedule.Scheduler
 	notify   *notify.Service
 
-	healthNudge chan struct{}
-
-	mu        sync.Mutex
-	listeners []func()
-	// accountListeners hear of account changes only.
-	accountListeners []func()
-	// saveListeners hear of every account save, also ones no view shows.
-	saveListeners []func()
-	refreshLocks  map[int64]*sync.Mutex
+	mu sync.Mutex
+	// subs are the Subscribe calls not cancelled, in order.
+	subs         []*subscription
+	refreshLocks map[int64]*sync.Mutex
 
 	// custody holds renewed sign-ins the keyring did not take.
 	custody custody
@@ -124,8 +119,6 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 		dataDir:  opts.DataDir,
 		catalog:  opts.Networks,
 		adapters: map[string]network.Adapter{},
-
-		healthNudge: make(chan struct{}, 1),
 	}
 	e.openNetworks(network.Deps{HTTP: opts.HTTPClient, Clock: opts.Clock, Apps: registrations{e}}, endpoints)
 	e.openKeyed()
@@ -159,7 +152,7 @@ func (e *Engine) AccountsHead(ctx context.Context, n int) ([]account.Account, er
 	return e.store.AccountsHead(ctx, n)
 }
 
-func (e *Engine) CountAccounts(ctx context.Context) (store.AccountCounts, error) {
+func (e *Engine) CountAccounts(ctx context.Context) (account.Counts, error) {
 	return e.store.CountAccounts(ctx)
 }
 
@@ -173,7 +166,7 @@ func (e *Engine) Account(ctx context.Context, id int64) (account.Account, error)
 }
 
 // Activity returns an account's newest activity log lines (0: all accounts).
-func (e *Engine) Activity(ctx context.Context, accountID int64, limit int) ([]store.Activity, error) {
+func (e *Engine) Activity(ctx context.Context, accountID int64, limit int) ([]account.Activity, error) {
 	return e.store.ActivityFor(ctx, accountID, limit)
 }
 
@@ -187,47 +180,6 @@ func (e *Engine) KeyringProblem(ctx context.Context) error {
 		return nil
 	}
 	return p.Probe(ctx)
-}
-
-// OnChange registers fn to be called (on an engine goroutine) whenever
-// accounts, posts or settings change, so views can reload.
-func (e *Engine) OnChange(fn func()) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.listeners = append(e.listeners, fn)
-}
-
-// OnAccountsChange registers fn to be called (on an engine goroutine)
-// whenever what a view shows of the accounts changes; a post going out or
-// being retried does not call it, so the Accounts window does not reread
-// thousands of profiles for it.
-func (e *Engine) OnAccountsChange(fn func()) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.accountListeners = append(e.accountListeners, fn)
-}
-
-// postsChanged tells OnChange listeners that posts changed.
-func (e *Engine) postsChanged() { e.tell(&e.listeners) }
-
-// saved tells saveListeners an account was stored.
-func (e *Engine) saved() { e.tell(&e.saveListeners) }
-
-// changed tells every listener that accounts changed.
-func (e *Engine) changed() { e.tell(&e.listeners, &e.accountListeners) }
-
-// tell calls the listeners of the given lists, outside the lock so that a
-// listener may register another or read the engine.
-func (e *Engine) tell(lists ...*[]func()) {
-	e.mu.Lock()
-	var fns []func()
-	for _, l := range lists {
-		fns = append(fns, *l...)
-	}
-	e.mu.Unlock()
-	for _, fn := range fns {
-		fn()
-	}
 }
 
 // Run runs the background work (connection checks, scheduler, notification

@@ -314,7 +314,7 @@ func TestChecksTellViewsOnlyOfVisibleChanges(t *testing.T) {
 	fake.verifyErr = nil
 	e.Check(ctx, a.ID) // takes the profile's fresh name
 	var told atomic.Int32
-	e.OnChange(func() { told.Add(1) })
+	defer e.Subscribe(func(ChangeKind) { told.Add(1) }, ChangeAccounts, ChangePosts)()
 	steps := []struct {
 		name      string
 		verifyErr error
@@ -350,8 +350,8 @@ func TestPostChangesDoNotReloadTheAccounts(t *testing.T) {
 	ctx := context.Background()
 	a := connect(t, e, "ana", network.Credentials{AccessToken: "tok"})
 	var any, accounts atomic.Int32
-	e.OnChange(func() { any.Add(1) })
-	e.OnAccountsChange(func() { accounts.Add(1) })
+	defer e.Subscribe(func(ChangeKind) { any.Add(1) }, ChangeAccounts, ChangePosts)()
+	defer e.Subscribe(func(ChangeKind) { accounts.Add(1) }, ChangeAccounts)()
 
 	if _, err := e.Posts().Schedule(ctx, "hello", start.Add(time.Hour), []int64{a.ID}); err != nil {
 		t.Fatal(err)

@@ -41,22 +41,12 @@ func (e *Engine) healthLoop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-e.clock.After(wait):
-		case <-e.healthNudge:
 		}
 		now := e.clock.Now()
 		// Slept far longer than asked, or time went backwards: the machine
 		// was suspended or the clock was changed. Check everything again.
 		jumped := now.Sub(last) > wait+2*time.Minute || now.Before(last)
 		_, wait = e.sweep(ctx, jumped)
-	}
-}
-
-// NudgeHealth wakes the health loop now, for example after an account
-// changed.
-func (e *Engine) NudgeHealth() {
-	select {
-	case e.healthNudge <- struct{}{}:
-	default:
 	}
 }
 

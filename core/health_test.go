@@ -31,16 +31,13 @@ func (c *countingNetwork) Verify(ctx context.Context, a account.Account, cr netw
 func waitFor(t *testing.T, e *Engine, what string, cond func() bool) {
 	t.Helper()
 	changed := make(chan struct{}, 1)
-	wake := func() {
+	// Every kind: a check that changed nothing a view shows is a save.
+	defer e.Subscribe(func(ChangeKind) {
 		select {
 		case changed <- struct{}{}:
 		default:
 		}
-	}
-	e.OnChange(wake)
-	e.mu.Lock()
-	e.saveListeners = append(e.saveListeners, wake)
-	e.mu.Unlock()
+	})()
 	deadline := time.After(10 * time.Second)
 	for !cond() {
 		select {

@@ -425,7 +425,7 @@ type RemoveReport struct {
 // QueuedPosts counts an account's posts that have not gone out yet, for the
 // Remove confirmation.
 func (e *Engine) QueuedPosts(ctx context.Context, id int64) (int, error) {
-	return e.store.QueuedTargets(ctx, id)
+	return e.posts.QueuedTargets(ctx, id)
 }
 
 // Remove revokes an account's token where the network allows (a failure is
@@ -437,7 +437,7 @@ func (e *Engine) Remove(ctx context.Context, id int64) (RemoveReport, error) {
 		return RemoveReport{}, err
 	}
 	report := RemoveReport{Account: a}
-	report.DroppedPosts, _ = e.store.QueuedTargets(ctx, id)
+	report.DroppedPosts, _ = e.posts.QueuedTargets(ctx, id)
 	if ad, ok := e.adapters[a.Network]; ok {
 		creds, err := e.credentials(ctx, a)
 		if err == nil {

@@ -33,7 +33,7 @@ func (e *Engine) since(a account.Account) time.Time {
 }
 
 func (e *Engine) pending(ctx context.Context, id int64) (int, time.Time) {
-	n, next, err := e.store.PendingFor(ctx, id)
+	n, next, err := e.posts.PendingFor(ctx, id)
 	if err != nil || next == nil {
 		return n, time.Time{}
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/socialomm/desktop/core/account"
+	"github.com/socialomm/desktop/core/draft"
 	"github.com/socialomm/desktop/core/network"
 	"github.com/socialomm/desktop/core/notify"
 	"github.com/socialomm/desktop/core/schedule"
@@ -13,6 +14,9 @@ import (
 
 // Posts is the scheduler: schedule, list, edit, retry and delete posts.
 func (e *Engine) Posts() *schedule.Scheduler { return e.posts }
+
+// Drafts keeps the post being written in Compose.
+func (e *Engine) Drafts() *draft.Store { return draft.New(e.store) }
 
 func (e *Engine) newScheduler() *schedule.Scheduler {
 	return schedule.New(e.store, schedule.Options{

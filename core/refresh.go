@@ -177,15 +177,12 @@ func (e *Engine) checkRefreshing(ctx context.Context, a *account.Account, ad net
 	return network.Profile{}, rerr
 }
 
-// signedInAt is when the account's current sign-in happened, as the
-// activity log records it, else when the account was first stored.
-func (e *Engine) signedInAt(ctx context.Context, a account.Account) time.Time {
-	var at int64
-	err := e.store.DB().QueryRowContext(ctx, `SELECT COALESCE(MAX(at), 0) FROM activity WHERE account_id = ? AND message IN (?, ?)`,
-		a.ID, msgConnected, msgReconnected).Scan(&at)
+// signedInAt is when the account's current sign-in happened, as stored on
+// the account, else when the account was first stored.
+func (e *Engine) signedInAt(_ context.Context, a account.Account) time.Time {
 	switch {
-	case err == nil && at > 0:
-		return time.Unix(at, 0).UTC()
+	case a.SignedInAt != nil:
+		return *a.SignedInAt
 	case !a.CreatedAt.IsZero():
 		return a.CreatedAt
 	}

@@ -363,7 +363,7 @@ func assertNoSecretsIn(t *testing.T, dir string, secrets []string) {
 	}
 }
 
-func activity(t *testing.T, dataDir string, id int64) []store.Activity {
+func activity(t *testing.T, dataDir string, id int64) []account.Activity {
 	t.Helper()
 	s, err := store.Open(context.Background(), dataDir, store.Options{})
 	if err != nil {

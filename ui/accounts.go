@@ -6,7 +6,6 @@ import (
 	"image/color"
 	"log/slog"
 	"runtime"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -14,15 +13,14 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/socialomm/desktop/core"
 	"github.com/socialomm/desktop/core/account"
 	"github.com/socialomm/desktop/core/expiry"
 	"github.com/socialomm/desktop/core/secret"
-	"github.com/socialomm/desktop/core/store"
 )
 
 // accountsBackend is what the Accounts window needs from the engine.
@@ -31,12 +29,12 @@ type accountsBackend interface {
 	// AccountsHead and CountAccounts read the first screenful and the
 	// counts by index, for the first frame.
 	AccountsHead(ctx context.Context, n int) ([]account.Account, error)
-	CountAccounts(ctx context.Context) (store.AccountCounts, error)
+	CountAccounts(ctx context.Context) (account.Counts, error)
 	KeyringProblem(ctx context.Context) error
 	Now() time.Time
-	OnAccountsChange(fn func())
+	Subscribe(fn func(core.ChangeKind), kinds ...core.ChangeKind) (cancel func())
 	Avatar(ctx context.Context, a account.Account) ([]byte, error)
-	Activity(ctx context.Context, accountID int64, limit int) ([]store.Activity, error)
+	Activity(ctx context.Context, accountID int64, limit int) ([]account.Activity, error)
 }
 
 // navigation opens the app's other windows.
@@ -45,21 +43,18 @@ type navigation struct {
 }
 
 // accountsScreen is the Accounts window: every connected profile with its
-// state and a live countdown to its expiry.
+// state and a live countdown to its expiry. What it lists is its
+// accountList (UI goroutine only); its accountsLoader reads the accounts.
+// The screen itself is the widgets.
 type accountsScreen struct {
+	accountList
+	accountsLoader
+
 	window  fyne.Window
 	backend accountsBackend
 	nets    networks
 	nav     navigation
 	log     *slog.Logger
-
-	// all is every loaded account; accounts is what the search and filter
-	// let through, in the same order. UI goroutine only.
-	all      []account.Account
-	accounts []account.Account
-	// searchKeys[i] is all[i]'s name, handle and network, lower-cased once
-	// per load so each keystroke only compares strings.
-	searchKeys []string
 
 	search    *widget.Entry
 	filter    *widget.Select
@@ -86,25 +81,18 @@ type accountsScreen struct {
 	timer   *time.Timer
 	// countdownAt is when the armed countdown fires (zero: none armed).
 	countdownAt time.Time
+	// closed: the window is gone, and the countdown with it.
+	closed bool
 	// rows are the row widgets the list has made; UI goroutine only.
 	rows []*accountRow
-
-	// reloading is set while a reload runs; reloadAgain when changes came
-	// in meanwhile.
-	reloadMu    sync.Mutex
-	reloading   bool
-	reloadAgain bool
-	// keyringErr is the last keyring probe's answer, taken at probedAt;
-	// only the running reload loop touches them.
-	keyringErr error
-	probedAt   time.Time
 
 	// avatars caches loaded pictures by URL (nil: failed, use the
 	// placeholder); UI goroutine only.
 	avatars map[string]fyne.Resource
 
 	// onConnect starts connecting a profile of a network; onUpdate,
-	// onCheck and onRemove are the row menu's actions.
+	// onCheck and onRemove are the row menu's actions. The shell sets
+	// them (wireAccountActions) before the window shows.
 	onConnect func(network string)
 	// onSetup opens Settings on a network's section (its app keys);
 	// needsSetup says which networks have no app keys yet (nil: all can
@@ -120,13 +108,6 @@ type accountsScreen struct {
 	// there are; onListed is told every account once all are loaded.
 	onShown  func(total int)
 	onListed func(list []account.Account)
-	// counts, while only the first screenful is loaded (all holds those),
-	// are the counts of every account; nil once all are loaded.
-	counts *store.AccountCounts
-	// firstFrame is closed once the window has shown its first list: the
-	// rest of the accounts is read after that.
-	firstFrame     chan struct{}
-	firstFrameOnce sync.Once
 	// onLoaded is told after each load is on screen, also one that failed.
 	onLoaded func()
 	// windowShown is set once showWindow ran; until then announcements
@@ -146,11 +127,10 @@ func newAccountsScreen(a fyne.App, backend accountsBackend, nav navigation) *acc
 func newUnbuiltAccountsScreen(a fyne.App, backend accountsBackend, nav navigation) *accountsScreen {
 	w := a.NewWindow("SocialOmm — Accounts")
 	s := &accountsScreen{window: w, backend: backend, nets: networksOf(backend), nav: nav, avatars: map[string]fyne.Resource{},
-		log: slog.New(slog.DiscardHandler), firstFrame: make(chan struct{})}
-	s.onConnect = func(network string) { s.showComing(s.nets.title(network) + " connections") }
-	s.onUpdate = func(account.Account) { s.showComing("Update") }
-	s.onCheck = func(account.Account) { s.showComing("Check now") }
-	s.onRemove = func(account.Account) { s.showComing("Remove") }
+		log: slog.New(slog.DiscardHandler)}
+	s.accountList = accountList{title: s.nets.title, networks: s.nets.catalog.Names()}
+	s.accountsLoader.init(backend, func() *slog.Logger { return s.log }, s.showLoaded)
+	w.SetOnClosed(s.stopCountdown)
 	return s
 }
 
@@ -323,10 +303,6 @@ func (s *accountsScreen) popConnectMenu(missing map[string]bool) {
 	widget.ShowPopUpMenuAtPosition(menu, c, pos)
 }
 
-func (s *accountsScreen) showComing(what string) {
-	dialog.ShowInformation("Coming soon", what+" is not available in this version of SocialOmm yet.", s.window)
-}
-
 // avatar returns an account's picture if it is loaded, and starts loading it
 // otherwise; the list redraws when it arrives. UI goroutine only.
 func (s *accountsScreen) avatar(a account.Account) fyne.Resource {
@@ -357,164 +333,8 @@ func (s *accountsScreen) avatar(a account.Account) fyne.Resource {
 
 // markChecking shows an account as being checked until the next reload.
 func (s *accountsScreen) markChecking(id int64) {
-	for i := range s.accounts {
-		if s.accounts[i].ID == id {
-			s.accounts[i].State = account.Checking
-		}
-	}
+	s.setChecking(id)
 	s.list.Refresh()
-}
-
-// firstList hands the first load from the reload loop to showFirst: show
-// carries it (buffered, so the loop never waits to send), and taken is
-// closed once it is shown or queued, so that no later list can overtake it.
-type firstList struct {
-	show  chan func()
-	taken chan struct{}
-}
-
-// startLoading reads the accounts in the background from now on, and again
-// whenever the engine says they changed. Call it before building the
-// window, so the database is read while the widgets are made; showFirst
-// then puts the first list in.
-func (s *accountsScreen) startLoading() firstList {
-	s.backend.OnAccountsChange(s.reload)
-	s.reloadMu.Lock()
-	s.reloading = true
-	s.reloadMu.Unlock()
-	first := firstList{show: make(chan func(), 1), taken: make(chan struct{})}
-	go s.reloadLoop(&first)
-	return first
-}
-
-// showFirst waits up to wait for the first list and shows it at once,
-// before the window shows, so the window's first frame has the profiles
-// rather than "Loading…" (and a second full paint right after). A slower
-// read leaves "Loading…" up and shows the list when it comes, as any later
-// reload does. Nothing handles input until the window shows, so the wait
-// blocks no one.
-func (s *accountsScreen) showFirst(first firstList, wait time.Duration) {
-	select {
-	case show := <-first.show:
-		show()
-		close(first.taken)
-	case <-time.After(wait):
-		go func() {
-			fyne.Do(<-first.show)
-			close(first.taken)
-		}()
-	}
-}
-
-// reload reads the accounts off the UI goroutine and shows them.
-//
-// Changes come in bursts (the startup sweep saves every account it checks),
-// so reloads are coalesced: one runs at a time, changes meanwhile ask for one
-// more, and reloads start at least minReloadGap apart.
-func (s *accountsScreen) reload() {
-	s.reloadMu.Lock()
-	defer s.reloadMu.Unlock()
-	if s.reloading {
-		s.reloadAgain = true
-		return
-	}
-	s.reloading = true
-	go s.reloadLoop(nil)
-}
-
-// minReloadGap spaces reloads during a burst of changes.
-const minReloadGap = 500 * time.Millisecond
-
-// keyringProbeGap is how long a keyring probe's answer is trusted: reloads
-// come every half second during a sweep, and each probe is a D-Bus call
-// that searches the keyring.
-const keyringProbeGap = 30 * time.Second
-
-// reloadLoop reads the accounts until no change asks for more. With first
-// set, its first list goes there for showFirst.
-func (s *accountsScreen) reloadLoop(first *firstList) {
-	for {
-		started := time.Now()
-		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-		// The keyring is asked beside the database, not after it: the
-		// first list waits for whichever is slower, not for both.
-		var probe sync.WaitGroup
-		if s.probedAt.IsZero() || started.Sub(s.probedAt) >= keyringProbeGap {
-			probe.Go(func() {
-				s.keyringErr = s.backend.KeyringProblem(ctx)
-				s.probedAt = time.Now()
-			})
-		}
-		if first != nil {
-			// The first frame needs only what it shows: the first
-			// screenful and the counts, read by index whatever the
-			// number of accounts. The rest is read once it is up.
-			head, counts, err := s.readHead(ctx)
-			probe.Wait()
-			cancel()
-			keyringErr := s.keyringErr
-			s.log.Debug("first accounts loaded", "count", len(head), "of", counts.Total,
-				"took", time.Since(started).Round(time.Millisecond))
-			partial := err == nil && counts.Total > len(head)
-			var of *store.AccountCounts
-			if partial {
-				of = &counts
-			}
-			first.show <- func() { s.showLoaded(head, of, err, keyringErr) }
-			<-first.taken
-			first = nil
-			if !partial {
-				if s.reloadDone() {
-					return
-				}
-				continue
-			}
-			<-s.firstFrame
-			started = time.Now()
-			ctx, cancel = context.WithTimeout(context.Background(), 15*time.Second)
-		}
-		list, err := s.backend.Accounts(ctx)
-		loaded := time.Since(started)
-		probe.Wait()
-		cancel()
-		keyringErr := s.keyringErr
-		s.log.Debug("accounts loaded", "count", len(list), "query", loaded.Round(time.Millisecond),
-			"with keyring", time.Since(started).Round(time.Millisecond))
-		fyne.Do(func() { s.show(list, err, keyringErr) })
-
-		if s.reloadDone() {
-			return
-		}
-		if wait := minReloadGap - time.Since(started); wait > 0 {
-			<-time.After(wait)
-		}
-	}
-}
-
-// reloadDone ends the reload loop unless changes came in meanwhile.
-func (s *accountsScreen) reloadDone() bool {
-	s.reloadMu.Lock()
-	defer s.reloadMu.Unlock()
-	if !s.reloadAgain {
-		s.reloading = false
-		return true
-	}
-	s.reloadAgain = false
-	return false
-}
-
-// firstScreenful is how many accounts the first frame reads: more rows than
-// a maximised window shows.
-const firstScreenful = 50
-
-// readHead reads the first screenful and the counts.
-func (s *accountsScreen) readHead(ctx context.Context) ([]account.Account, store.AccountCounts, error) {
-	counts, err := s.backend.CountAccounts(ctx)
-	if err != nil {
-		return nil, counts, err
-	}
-	head, err := s.backend.AccountsHead(ctx, firstScreenful)
-	return head, counts, err
 }
 
 // show puts every account, freshly loaded, on screen; UI goroutine only.
@@ -524,7 +344,7 @@ func (s *accountsScreen) show(list []account.Account, err, keyringErr error) {
 
 // showLoaded puts loaded accounts on screen: all of them (counts nil), or
 // the first screenful with the counts of all. UI goroutine only.
-func (s *accountsScreen) showLoaded(list []account.Account, counts *store.AccountCounts, err, keyringErr error) {
+func (s *accountsScreen) showLoaded(list []account.Account, counts *account.Counts, err, keyringErr error) {
 	defer s.announce(list, counts, err == nil)
 	began := time.Now()
 	if len(list) == 0 && s.empty == nil {
@@ -554,13 +374,9 @@ func (s *accountsScreen) showLoaded(list []account.Account, counts *store.Accoun
 		s.body.Refresh()
 		return
 	}
-	s.all, s.counts = list, counts
-	s.searchKeys = make([]string, len(list))
-	for i, a := range list {
-		s.searchKeys[i] = strings.ToLower(a.DisplayName + " " + a.Handle + " " + s.nets.title(a.Network))
-	}
+	s.setLoaded(list, counts)
 	s.updateFilterChoices()
-	s.showAttention(list)
+	s.showAttention()
 	if len(list) == 0 {
 		s.searchBar.Hide()
 	} else {
@@ -580,7 +396,7 @@ func (s *accountsScreen) showLoaded(list []account.Account, counts *store.Accoun
 // announce tells onShown and onListed (when the list loaded) and onLoaded
 // that a load is on screen, and lets the rest of the accounts load after
 // the first. Before the window first shows, that waits for showWindow.
-func (s *accountsScreen) announce(list []account.Account, counts *store.AccountCounts, ok bool) {
+func (s *accountsScreen) announce(list []account.Account, counts *account.Counts, ok bool) {
 	tell := func() {
 		if ok && s.onShown != nil {
 			s.onShown(s.total())
@@ -591,7 +407,7 @@ func (s *accountsScreen) announce(list []account.Account, counts *store.AccountC
 		if s.onLoaded != nil {
 			s.onLoaded()
 		}
-		s.firstFrameOnce.Do(func() { close(s.firstFrame) })
+		s.firstShown()
 	}
 	if !s.windowShown {
 		s.heldAnnouncement = tell
@@ -612,24 +428,10 @@ func (s *accountsScreen) showWindow() {
 	}
 }
 
-// total is how many accounts there are, loaded or not.
-func (s *accountsScreen) total() int {
-	if s.counts != nil {
-		return s.counts.Total
-	}
-	return len(s.all)
-}
-
 // showAttention fills the banner: how many profiles need reconnecting or
 // expire soon, and an Update button for the first few.
-func (s *accountsScreen) showAttention(list []account.Account) {
-	text, needing := attentionSummary(list)
-	if s.counts != nil {
-		// Only the first screenful is loaded: the counts come from all,
-		// and those needing the person sort first, so the buttons are
-		// the same.
-		text = attentionText(s.counts.ByState[account.Disconnected], s.counts.ByState[account.Expiring])
-	}
+func (s *accountsScreen) showAttention() {
+	text, needing := s.attentionLine()
 	if text == "" {
 		s.attention.Hide()
 		return
@@ -650,36 +452,10 @@ func (s *accountsScreen) showAttention(list []account.Account) {
 	s.attention.Show()
 }
 
-const (
-	filterAll       = "All profiles"
-	filterAttention = "Needs attention"
-	filterExpiring  = "Expiring soon"
-)
-
 // updateFilterChoices offers the fixed filters and one per network present.
 func (s *accountsScreen) updateFilterChoices() {
-	choices := []string{filterAll, filterAttention, filterExpiring}
-	seen := map[string]bool{}
-	add := func(network string) {
-		if title := s.nets.title(network); !seen[title] {
-			seen[title] = true
-			choices = append(choices, title)
-		}
-	}
-	for _, a := range s.all {
-		add(a.Network)
-	}
-	if s.counts != nil {
-		for _, n := range s.nets.catalog.Names() {
-			if s.counts.ByNetwork[n] > 0 {
-				add(n)
-			}
-		}
-	}
-	s.filter.Options = choices
-	if s.filter.Selected != "" && !slices.Contains(choices, s.filter.Selected) {
-		s.filter.Selected = ""
-	}
+	s.filter.Options = s.filterChoices()
+	s.filter.Selected = s.keepChoice(s.filter.Selected)
 	s.filter.Refresh()
 }
 
@@ -687,122 +463,18 @@ func (s *accountsScreen) onSearchChanged() { s.applyFilter() }
 
 // applyFilter shows the accounts the search text and filter let through.
 func (s *accountsScreen) applyFilter() {
-	words := strings.Fields(strings.ToLower(s.search.Text))
-	choice := s.filter.Selected
-	shown := s.accounts[:0:0]
-	for i, a := range s.all {
-		if s.matchesFilter(a, choice) && matchesWords(s.searchKeys[i], words) {
-			shown = append(shown, a)
-		}
-	}
-	s.accounts = shown
-	// While only the first screenful is loaded, a search counts what it
-	// found among those; the rest follows within moments.
-	count := len(shown)
-	if len(shown) == len(s.all) {
-		count = s.total()
-	}
-	s.summary.SetText(summaryText(s.total(), count))
+	s.accountList.applyFilter(s.search.Text, s.filter.Selected)
+	s.summary.SetText(s.summaryLine())
 	switch {
 	case len(s.all) == 0:
 		s.body.Objects = []fyne.CanvasObject{s.empty}
-	case len(shown) == 0:
+	case len(s.accounts) == 0:
 		s.body.Objects = []fyne.CanvasObject{s.noMatch}
 	default:
 		s.body.Objects = []fyne.CanvasObject{s.list}
 	}
 	s.body.Refresh()
 	s.list.Refresh()
-}
-
-func (s *accountsScreen) matchesFilter(a account.Account, choice string) bool {
-	switch choice {
-	case "", filterAll:
-		return true
-	case filterAttention:
-		return a.State.NeedsAttention()
-	case filterExpiring:
-		return a.State == account.Expiring
-	}
-	return s.nets.title(a.Network) == choice
-}
-
-func matchesWords(key string, words []string) bool {
-	for _, w := range words {
-		if !strings.Contains(key, w) {
-			return false
-		}
-	}
-	return true
-}
-
-// shortName is an account's display name (else handle) cut to fit a button.
-func shortName(a account.Account) string {
-	name := []rune(a.DisplayName)
-	if len(name) == 0 {
-		name = []rune(a.Handle)
-	}
-	if len(name) > 18 {
-		name = append(name[:17], '…')
-	}
-	return string(name)
-}
-
-// attentionSummary is the banner's sentence ("2 profiles need reconnecting ·
-// 1 expires soon") and the accounts it is about, most urgent first.
-func attentionSummary(list []account.Account) (string, []account.Account) {
-	var lost, expiring []account.Account
-	for _, a := range list {
-		switch a.State {
-		case account.Disconnected:
-			lost = append(lost, a)
-		case account.Expiring:
-			expiring = append(expiring, a)
-		}
-	}
-	return attentionText(len(lost), len(expiring)), append(lost, expiring...)
-}
-
-// attentionText is the banner's sentence for so many lost and expiring.
-func attentionText(lost, expiring int) string {
-	var parts []string
-	switch lost {
-	case 0:
-	case 1:
-		parts = append(parts, "1 profile needs reconnecting")
-	default:
-		parts = append(parts, fmt.Sprintf("%s profiles need reconnecting", thousands(lost)))
-	}
-	switch expiring {
-	case 0:
-	case 1:
-		parts = append(parts, "1 expires soon")
-	default:
-		parts = append(parts, fmt.Sprintf("%s expire soon", thousands(expiring)))
-	}
-	return strings.Join(parts, " · ")
-}
-
-// summaryText is "5,000 profiles", or "12 of 5,000 profiles" while a search
-// or filter hides some.
-func summaryText(total, shown int) string {
-	switch {
-	case total == 0:
-		return ""
-	case shown < total:
-		return fmt.Sprintf("%s of %s profiles", thousands(shown), thousands(total))
-	case total == 1:
-		return "1 profile"
-	}
-	return thousands(total) + " profiles"
-}
-
-func thousands(n int) string {
-	s := fmt.Sprint(n)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
 }
 
 // scheduleCountdown arms the one timer of the whole list for the moment the
@@ -815,26 +487,32 @@ func thousands(n int) string {
 // for nothing. A row that scrolls in re-arms the timer if it changes sooner
 // (countdownShown).
 func (s *accountsScreen) scheduleCountdown() {
-	var expiries []*time.Time
+	var onScreen []account.Account
 	for _, r := range s.rows {
 		if r.account.ID != 0 {
-			expiries = append(expiries, countingDown(r.account))
+			onScreen = append(onScreen, r.account)
 		}
 	}
 	now := s.backend.Now()
-	wait, ok := expiry.Earliest(now, expiries)
+	wait, ok := nextCountdown(now, onScreen)
 	s.timerMu.Lock()
 	defer s.timerMu.Unlock()
 	if s.timer != nil {
 		s.timer.Stop()
 	}
 	s.countdownAt = time.Time{}
-	if !ok {
+	if !ok || s.closed {
 		return
 	}
 	s.countdownAt = now.Add(wait)
 	s.timer = time.AfterFunc(wait, func() {
 		fyne.Do(func() {
+			s.timerMu.Lock()
+			closed := s.closed
+			s.timerMu.Unlock()
+			if closed {
+				return
+			}
 			if s.onRedraw != nil {
 				s.onRedraw()
 			}
@@ -842,6 +520,18 @@ func (s *accountsScreen) scheduleCountdown() {
 			s.scheduleCountdown()
 		})
 	})
+}
+
+// stopCountdown disarms the countdown for good: a closed window redraws
+// nothing (a timer left armed would touch its widgets later).
+func (s *accountsScreen) stopCountdown() {
+	s.timerMu.Lock()
+	defer s.timerMu.Unlock()
+	s.closed = true
+	if s.timer != nil {
+		s.timer.Stop()
+	}
+	s.countdownAt = time.Time{}
 }
 
 // countdownShown re-arms the countdown when a row just put on screen
@@ -858,19 +548,6 @@ func (s *accountsScreen) countdownShown(a account.Account) {
 	if sooner {
 		s.scheduleCountdown()
 	}
-}
-
-// countingDown is the expiry a row counts down to (or back from), or nil
-// when its second line says something else: why access was lost, or that
-// the network could not be asked.
-func countingDown(a account.Account) *time.Time {
-	switch {
-	case a.State == account.Disconnected && a.Reason != account.ReasonExpired:
-		return nil
-	case a.State != account.Disconnected && strings.HasPrefix(a.LastError, "Could not check"):
-		return nil
-	}
-	return a.ExpiresAt
 }
 
 // banner is a tinted strip with an icon and a message.

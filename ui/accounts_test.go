@@ -13,10 +13,10 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/socialomm/desktop/core"
 	"github.com/socialomm/desktop/core/account"
 	"github.com/socialomm/desktop/core/expiry"
 	"github.com/socialomm/desktop/core/secret"
-	"github.com/socialomm/desktop/core/store"
 )
 
 type fakeBackend struct {
@@ -29,17 +29,17 @@ func (f *fakeBackend) Accounts(context.Context) ([]account.Account, error) { ret
 func (f *fakeBackend) AccountsHead(_ context.Context, n int) ([]account.Account, error) {
 	return f.accounts[:min(n, len(f.accounts))], nil
 }
-func (f *fakeBackend) CountAccounts(context.Context) (store.AccountCounts, error) {
-	c := store.AccountCounts{Total: len(f.accounts), ByState: map[account.State]int{}, ByNetwork: map[string]int{}}
+func (f *fakeBackend) CountAccounts(context.Context) (account.Counts, error) {
+	c := account.Counts{Total: len(f.accounts), ByState: map[account.State]int{}, ByNetwork: map[string]int{}}
 	for _, a := range f.accounts {
 		c.ByState[a.State]++
 		c.ByNetwork[a.Network]++
 	}
 	return c, nil
 }
-func (f *fakeBackend) KeyringProblem(context.Context) error { return f.keyring }
-func (f *fakeBackend) Now() time.Time                       { return f.now }
-func (f *fakeBackend) OnAccountsChange(func())              {}
+func (f *fakeBackend) KeyringProblem(context.Context) error                       { return f.keyring }
+func (f *fakeBackend) Now() time.Time                                             { return f.now }
+func (f *fakeBackend) Subscribe(func(core.ChangeKind), ...core.ChangeKind) func() { return func() {} }
 
 var testNow = time.Date(2027, 2, 9, 12, 0, 0, 0, time.UTC)
 
@@ -199,7 +199,7 @@ func (f *fakeBackend) Avatar(context.Context, account.Account) ([]byte, error) {
 	return nil, errors.New("no avatars in tests")
 }
 
-func (f *fakeBackend) Activity(context.Context, int64, int) ([]store.Activity, error) {
+func (f *fakeBackend) Activity(context.Context, int64, int) ([]account.Activity, error) {
 	return nil, nil
 }
 
@@ -339,13 +339,9 @@ func TestReloadsAreCoalescedDuringABurst(t *testing.T) {
 	<-b.loads // exactly one more load for the whole burst
 	b.release <- struct{}{}
 	// The loop ends with no further load: a new reload starts a new loop.
-	s.reloadMu.Lock()
-	for s.reloading {
-		s.reloadMu.Unlock()
+	for s.loads.busy() {
 		runtime.Gosched()
-		s.reloadMu.Lock()
 	}
-	s.reloadMu.Unlock()
 	if extra := len(b.loads); extra != 0 {
 		t.Fatalf("%d extra loads after a burst of 50 changes", extra)
 	}

@@ -19,6 +19,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 	"github.com/rivo/uniseg"
 
+	"github.com/socialomm/desktop/core"
 	"github.com/socialomm/desktop/core/account"
 	"github.com/socialomm/desktop/core/draft"
 	"github.com/socialomm/desktop/core/schedule"
@@ -32,7 +33,7 @@ type composeBackend interface {
 	// the entry's.
 	TextLimit(ctx context.Context, a account.Account) int
 	Now() time.Time
-	OnChange(fn func())
+	Subscribe(fn func(core.ChangeKind), kinds ...core.ChangeKind) (cancel func())
 	Schedule(ctx context.Context, text string, at time.Time, accountIDs []int64) (schedule.Post, error)
 	Edit(ctx context.Context, id int64, text string, at time.Time) (schedule.Post, error)
 }
@@ -234,7 +235,7 @@ func (s *composeScreen) build() fyne.CanvasObject {
 // Edit form loads once.
 func (s *composeScreen) start() {
 	if s.editing == nil {
-		s.backend.OnChange(func() { s.load(false) })
+		s.backend.Subscribe(func(core.ChangeKind) { s.load(false) }, core.ChangeAccounts, core.ChangePosts)
 		s.window.SetCloseIntercept(func() {
 			s.async(s.flushDraft)
 			s.window.Hide()
@@ -791,7 +792,7 @@ func (s *shell) showCompose() {
 		w.RequestFocus()
 		return
 	}
-	c := newComposeScreen(s.app, enginePosts{s.engine}, draft.New(s.engine.Settings().Store), nil)
+	c := newComposeScreen(s.app, enginePosts{s.engine}, s.engine.Drafts(), nil)
 	c.logger = s.logger
 	c.onQueue = s.showQueue
 	c.onAccounts = s.showAccounts

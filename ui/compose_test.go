@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/socialomm/desktop/core"
 	"github.com/socialomm/desktop/core/account"
 	"github.com/socialomm/desktop/core/draft"
 	"github.com/socialomm/desktop/core/schedule"
@@ -37,9 +38,9 @@ type scheduleCall struct {
 	ids  []int64
 }
 
-func (f *fakeCompose) Accounts(context.Context) ([]account.Account, error) { return f.accounts, nil }
-func (f *fakeCompose) Now() time.Time                                      { return f.now }
-func (f *fakeCompose) OnChange(func())                                     {}
+func (f *fakeCompose) Accounts(context.Context) ([]account.Account, error)        { return f.accounts, nil }
+func (f *fakeCompose) Now() time.Time                                             { return f.now }
+func (f *fakeCompose) Subscribe(func(core.ChangeKind), ...core.ChangeKind) func() { return func() {} }
 func (f *fakeCompose) TextLimit(_ context.Context, a account.Account) int {
 	if n, ok := f.limits[a.ID]; ok {
 		return n

@@ -13,7 +13,6 @@ import (
 
 	"github.com/socialomm/desktop/core/account"
 	"github.com/socialomm/desktop/core/expiry"
-	"github.com/socialomm/desktop/core/store"
 )
 
 // showDetail opens a row's detail: the exact expiry, the last checks, why
@@ -53,7 +52,7 @@ func (s *accountsScreen) showDetail(a account.Account) {
 	}()
 }
 
-func activityText(entries []store.Activity, err error) string {
+func activityText(entries []account.Activity, err error) string {
 	if err != nil {
 		return "Could not read the activity log: " + err.Error()
 	}

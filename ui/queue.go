@@ -30,7 +30,7 @@ type queueBackend interface {
 	PostNow(ctx context.Context, id int64) (schedule.Post, error)
 	RetryAllFailed(ctx context.Context) (int, error)
 	Now() time.Time
-	OnChange(fn func())
+	Subscribe(fn func(core.ChangeKind), kinds ...core.ChangeKind) (cancel func())
 }
 
 // How many posts the Queue reads at once: the list draws only the rows on
@@ -174,7 +174,7 @@ func (s *queueScreen) start() {
 	s.started = true
 	s.mu.Unlock()
 	if !started {
-		s.backend.OnChange(s.onEngineChanged)
+		s.backend.Subscribe(func(core.ChangeKind) { s.onEngineChanged() }, core.ChangeAccounts, core.ChangePosts)
 		s.window.SetCloseIntercept(func() {
 			s.mu.Lock()
 			s.visible = false
@@ -215,38 +215,6 @@ func (s *queueScreen) reload() {
 		defer cancel()
 		data, err := loadQueue(ctx, s.backend, s.backend.Now(), limit)
 		fyne.Do(func() { s.show(data, err) })
-	})
-}
-
-// coalesce runs a load at most once at a time: calls that come in while
-// it runs cause one more run, not one each (publishing a burst of posts
-// says "changed" many times a second).
-type coalesce struct {
-	mu             sync.Mutex
-	running, again bool
-}
-
-func (c *coalesce) run(async func(func()), load func()) {
-	c.mu.Lock()
-	if c.running {
-		c.again = true
-		c.mu.Unlock()
-		return
-	}
-	c.running = true
-	c.mu.Unlock()
-	async(func() {
-		for {
-			load()
-			c.mu.Lock()
-			if !c.again {
-				c.running = false
-				c.mu.Unlock()
-				return
-			}
-			c.again = false
-			c.mu.Unlock()
-		}
 	})
 }
 
@@ -816,7 +784,9 @@ func (p enginePosts) Now() time.Time { return p.e.Now() }
 
 // Networks is the engine's network catalog.
 func (p enginePosts) Networks() core.Catalog { return p.e.Networks() }
-func (p enginePosts) OnChange(fn func())     { p.e.OnChange(fn) }
+func (p enginePosts) Subscribe(fn func(core.ChangeKind), kinds ...core.ChangeKind) func() {
+	return p.e.Subscribe(fn, kinds...)
+}
 func (p enginePosts) Schedule(ctx context.Context, text string, at time.Time, ids []int64) (schedule.Post, error) {
 	return p.e.Posts().Schedule(ctx, text, at, ids)
 }

@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/socialomm/desktop/core"
 	"github.com/socialomm/desktop/core/account"
 	"github.com/socialomm/desktop/core/schedule"
 )
@@ -28,9 +29,9 @@ type fakeQueue struct {
 	queries int
 }
 
-func (f *fakeQueue) Accounts(context.Context) ([]account.Account, error) { return f.accounts, nil }
-func (f *fakeQueue) Now() time.Time                                      { return f.now }
-func (f *fakeQueue) OnChange(func())                                     {}
+func (f *fakeQueue) Accounts(context.Context) ([]account.Account, error)        { return f.accounts, nil }
+func (f *fakeQueue) Now() time.Time                                             { return f.now }
+func (f *fakeQueue) Subscribe(func(core.ChangeKind), ...core.ChangeKind) func() { return func() {} }
 
 func (f *fakeQueue) Posts(_ context.Context, flt schedule.Filter) ([]schedule.Post, error) {
 	f.mu.Lock()

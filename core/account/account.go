@@ -90,6 +90,27 @@ type Account struct {
 	// TokenExpiresAt is when the access token ends, where the network says;
 	// it is refreshed ahead of that where the network allows.
 	TokenExpiresAt *time.Time `json:"token_expires_at,omitempty"`
-	CreatedAt      time.Time  `json:"created_at"`
-	UpdatedAt      time.Time  `json:"updated_at"`
+	// SignedInAt is when the person last signed in (connect or Update):
+	// the lifespan counts from it. Left out of the JSON the command line
+	// prints, which stays as it was.
+	SignedInAt *time.Time `json:"-"`
+	CreatedAt  time.Time  `json:"created_at"`
+	UpdatedAt  time.Time  `json:"updated_at"`
+}
+
+// Counts are how many accounts there are, by state and by network.
+type Counts struct {
+	Total     int
+	ByState   map[State]int
+	ByNetwork map[string]int
+}
+
+// Activity is one line of an account's activity log (AccountID nil: the
+// app's own, such as a removal).
+type Activity struct {
+	ID        int64     `json:"id"`
+	AccountID *int64    `json:"account_id"`
+	At        time.Time `json:"at"`
+	Kind      string    `json:"kind"`
+	Message   string    `json:"message"`
 }

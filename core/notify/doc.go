@@ -60,8 +60,7 @@
 //     it also withdraws that account's notices that have not gone out);
 //   - on each check of an account that stays lost: Remind with the loss
 //     event; reminders go out after 1 day, 3 days, then weekly, each once,
-//     unless notify.reminders is off (ReminderDue is the pure rule,
-//     NextReminder when to look again);
+//     unless notify.reminders is off (ReminderDue is the pure rule);
 //   - when an account is removed: Withdraw.
 //
 // Enqueue wakes Run at once in the same process; rows queued by another

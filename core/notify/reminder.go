@@ -38,13 +38,6 @@ func ReminderDue(lostAt, now time.Time) (n int, due bool) {
 	return weeks + 2, true
 }
 
-// NextReminder is when the next reminder after now falls, so a caller can
-// sleep until then.
-func NextReminder(lostAt, now time.Time) time.Time {
-	n, _ := ReminderDue(lostAt, now)
-	return ReminderAt(lostAt, n+1)
-}
-
 // ExpiryWarningDue says which warning day a connection ending at expiresAt
 // has reached at now, given the warning days (notify.warn_days, e.g. 14, 7,
 // 1): the smallest day d with at most d days left. due is false before the

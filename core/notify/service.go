@@ -368,8 +368,7 @@ func (s *Service) postNoticeDue(ctx context.Context, tx *sql.Tx, ch Channel, bat
 // loss as it was first told (Kind Disconnected or Expired, At the moment it
 // was lost) with today's affected posts. Call it on every check of a lost
 // account: each reminder has its own key (reminder:<account>:<since>:<n>),
-// so it goes out once however often Remind is called. NextReminder says
-// when the next one falls.
+// so it goes out once however often Remind is called.
 func (s *Service) Remind(ctx context.Context, ev Event) ([]Channel, error) {
 	if ev.Kind != Disconnected && ev.Kind != Expired {
 		return nil, fmt.Errorf("%w: reminders are about lost connections, not %s", ErrInvalidEvent, ev.Kind)

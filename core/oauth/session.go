@@ -225,14 +225,6 @@ func (s *Session) Close() error {
 	return nil
 }
 
-// Rejected is how many callbacks were refused because their state was wrong or
-// missing: a sign-in that did not come from this attempt.
-func (s *Session) Rejected() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.rejected
-}
-
 // Run is the whole flow for networks whose client config can be built before
 // the port is known: Start, open the browser, Wait, Exchange, Close.
 func Run(ctx context.Context, cfg *oauth2.Config, open Opener, opts Options, extra ...oauth2.AuthCodeOption) (*oauth2.Token, error) {

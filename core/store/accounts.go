@@ -11,22 +11,22 @@ import (
 
 const accountColumns = `id, network, instance, remote_id, handle, display_name, avatar_url, profile_url,
 	state, reason, expires_at, last_checked_at, last_good_check_at, last_error, created_at, updated_at,
-	state_since, token_expires_at`
+	state_since, token_expires_at, signed_in_at`
 
 type scanner interface{ Scan(dest ...any) error }
 
 func scanAccount(row scanner) (account.Account, error) {
 	var a account.Account
 	var state, reason string
-	var expires, checked, good, since, tokenExpires sql.NullInt64
+	var expires, checked, good, since, tokenExpires, signedIn sql.NullInt64
 	var created, updated int64
 	err := row.Scan(&a.ID, &a.Network, &a.Instance, &a.RemoteID, &a.Handle, &a.DisplayName, &a.AvatarURL,
 		&a.ProfileURL, &state, &reason, &expires, &checked, &good, &a.LastError, &created, &updated,
-		&since, &tokenExpires)
+		&since, &tokenExpires, &signedIn)
 	if err != nil {
 		return a, err
 	}
-	a.StateSince, a.TokenExpiresAt = fromNullUnix(since), fromNullUnix(tokenExpires)
+	a.StateSince, a.TokenExpiresAt, a.SignedInAt = fromNullUnix(since), fromNullUnix(tokenExpires), fromNullUnix(signedIn)
 	a.State, a.Reason = account.State(state), account.Reason(reason)
 	a.ExpiresAt, a.LastCheckedAt, a.LastGoodCheckAt = fromNullUnix(expires), fromNullUnix(checked), fromNullUnix(good)
 	a.CreatedAt, a.UpdatedAt = time.Unix(created, 0).UTC(), time.Unix(updated, 0).UTC()
@@ -50,16 +50,9 @@ func (s *Store) AccountsHead(ctx context.Context, n int) ([]account.Account, err
 	return s.queryAccounts(ctx, `SELECT `+accountColumns+` FROM accounts `+displayOrder+` LIMIT ?`, n)
 }
 
-// AccountCounts are how many accounts there are, by state and by network.
-type AccountCounts struct {
-	Total     int
-	ByState   map[account.State]int
-	ByNetwork map[string]int
-}
-
 // CountAccounts counts the accounts by state and network from an index.
-func (s *Store) CountAccounts(ctx context.Context) (AccountCounts, error) {
-	c := AccountCounts{ByState: map[account.State]int{}, ByNetwork: map[string]int{}}
+func (s *Store) CountAccounts(ctx context.Context) (account.Counts, error) {
+	c := account.Counts{ByState: map[account.State]int{}, ByNetwork: map[string]int{}}
 	rows, err := s.db.QueryContext(ctx, `SELECT state, network, count(*) FROM accounts GROUP BY state, network`)
 	if err != nil {
 		return c, err
@@ -124,27 +117,28 @@ func (s *Store) SaveAccount(ctx context.Context, a account.Account) (account.Acc
 		if a.ID == 0 {
 			return tx.QueryRowContext(ctx, `INSERT INTO accounts (network, instance, remote_id, handle, display_name,
 				avatar_url, profile_url, state, reason, expires_at, last_checked_at, last_good_check_at, last_error,
-				created_at, updated_at, state_since, token_expires_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+				created_at, updated_at, state_since, token_expires_at, signed_in_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 				ON CONFLICT (network, instance, remote_id) DO UPDATE SET
 					handle = excluded.handle, display_name = excluded.display_name, avatar_url = excluded.avatar_url,
 					profile_url = excluded.profile_url, state = excluded.state, reason = excluded.reason,
 					expires_at = excluded.expires_at, last_checked_at = excluded.last_checked_at,
 					last_good_check_at = excluded.last_good_check_at, last_error = excluded.last_error,
 					updated_at = excluded.updated_at, state_since = excluded.state_since,
-					token_expires_at = excluded.token_expires_at
+					token_expires_at = excluded.token_expires_at, signed_in_at = excluded.signed_in_at
 				RETURNING id`,
 				a.Network, a.Instance, a.RemoteID, a.Handle, a.DisplayName, a.AvatarURL, a.ProfileURL,
 				string(a.State), string(a.Reason), nullUnix(a.ExpiresAt), nullUnix(a.LastCheckedAt),
-				nullUnix(a.LastGoodCheckAt), a.LastError, now, now, nullUnix(a.StateSince), nullUnix(a.TokenExpiresAt)).Scan(&id)
+				nullUnix(a.LastGoodCheckAt), a.LastError, now, now, nullUnix(a.StateSince), nullUnix(a.TokenExpiresAt),
+				nullUnix(a.SignedInAt)).Scan(&id)
 		}
 		id = a.ID
 		res, err := tx.ExecContext(ctx, `UPDATE accounts SET handle = ?, display_name = ?, avatar_url = ?,
 			profile_url = ?, state = ?, reason = ?, expires_at = ?, last_checked_at = ?, last_good_check_at = ?,
-			last_error = ?, updated_at = ?, state_since = ?, token_expires_at = ? WHERE id = ?`,
+			last_error = ?, updated_at = ?, state_since = ?, token_expires_at = ?, signed_in_at = ? WHERE id = ?`,
 			a.Handle, a.DisplayName, a.AvatarURL, a.ProfileURL, string(a.State), string(a.Reason),
 			nullUnix(a.ExpiresAt), nullUnix(a.LastCheckedAt), nullUnix(a.LastGoodCheckAt), a.LastError, now,
-			nullUnix(a.StateSince), nullUnix(a.TokenExpiresAt), a.ID)
+			nullUnix(a.StateSince), nullUnix(a.TokenExpiresAt), nullUnix(a.SignedInAt), a.ID)
 		if err != nil {
 			return err
 		}
@@ -170,21 +164,4 @@ func (s *Store) DeleteAccount(ctx context.Context, id int64) error {
 		return ErrNotFound
 	}
 	return nil
-}
-
-// QueuedTargets counts an account's posts that have not gone out yet.
-func (s *Store) QueuedTargets(ctx context.Context, accountID int64) (int, error) {
-	var n int
-	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM post_targets WHERE account_id = ?
-		AND state IN ('scheduled', 'held', 'retrying', 'failed', 'unconfirmed')`, accountID).Scan(&n)
-	return n, err
-}
-
-// PendingFor counts an account's posts still to go out (scheduled, retrying
-// or held) and when the next of them was due; next is nil when none.
-func (s *Store) PendingFor(ctx context.Context, accountID int64) (n int, next *time.Time, err error) {
-	var due sql.NullInt64
-	err = s.db.QueryRowContext(ctx, `SELECT count(*), min(due_at) FROM post_targets
-		WHERE account_id = ? AND state IN ('scheduled', 'retrying', 'held')`, accountID).Scan(&n, &due)
-	return n, fromNullUnix(due), err
 }

@@ -4,16 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"time"
-)
 
-// Activity is one line of the activity log.
-type Activity struct {
-	ID        int64     `json:"id"`
-	AccountID *int64    `json:"account_id"`
-	At        time.Time `json:"at"`
-	Kind      string    `json:"kind"`
-	Message   string    `json:"message"`
-}
+	"github.com/socialomm/desktop/core/account"
+)
 
 // LogActivity appends to the activity log. accountID 0 means app-wide.
 func (s *Store) LogActivity(ctx context.Context, accountID int64, kind, message string) error {
@@ -27,7 +20,7 @@ func (s *Store) LogActivity(ctx context.Context, accountID int64, kind, message 
 }
 
 // ActivityFor lists an account's newest log lines first (accountID 0: all).
-func (s *Store) ActivityFor(ctx context.Context, accountID int64, limit int) ([]Activity, error) {
+func (s *Store) ActivityFor(ctx context.Context, accountID int64, limit int) ([]account.Activity, error) {
 	query := `SELECT id, account_id, at, kind, message FROM activity`
 	args := []any{}
 	if accountID != 0 {
@@ -41,9 +34,9 @@ func (s *Store) ActivityFor(ctx context.Context, accountID int64, limit int) ([]
 		return nil, err
 	}
 	defer rows.Close()
-	out := []Activity{}
+	out := []account.Activity{}
 	for rows.Next() {
-		var a Activity
+		var a account.Activity
 		var acct sql.NullInt64
 		var at int64
 		if err := rows.Scan(&a.ID, &acct, &at, &a.Kind, &a.Message); err != nil {

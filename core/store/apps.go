@@ -43,9 +43,3 @@ func (s *Store) SaveNetworkApp(ctx context.Context, a NetworkApp) error {
 		a.Network, a.Instance, a.ClientID, a.RedirectURI, a.Scopes, unix(s.now()))
 	return err
 }
-
-// DeleteNetworkApp forgets a server's registration.
-func (s *Store) DeleteNetworkApp(ctx context.Context, network, instance string) error {
-	_, err := s.db.ExecContext(ctx, `DELETE FROM network_apps WHERE network = ? AND instance = ?`, network, instance)
-	return err
-}

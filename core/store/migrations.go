@@ -145,8 +145,18 @@ CREATE INDEX accounts_display_order ON accounts (
 	(expires_at IS NULL), expires_at, lower(display_name), id);
 CREATE INDEX accounts_state_network ON accounts (state, network);
 `,
-	// 7 (core/notify, issue #15; the lead renumbers on merge): webhook
-	// alert receivers. events is a comma-separated list of kinds, empty for
+	// 7: when the person last signed in to the account (connect or
+	// Update); the lifespan counts from it. Until now it was read off the
+	// activity log's words, so it is filled from them once: the newest
+	// "Connected" or "Reconnected" line, else when the account was stored.
+	`
+ALTER TABLE accounts ADD COLUMN signed_in_at INTEGER;
+UPDATE accounts SET signed_in_at = COALESCE(
+	(SELECT max(at) FROM activity
+		WHERE activity.account_id = accounts.id AND message IN ('Connected', 'Reconnected')),
+	created_at);
+`,
+	// 8 (core/notify): webhook alert receivers. events is a comma-separated list of kinds, empty for
 	// all; signed says a secret is in the keyring (kind webhook-secret),
 	// never here. Each webhook is its own outbox channel "webhook:<id>".
 	`

@@ -1,6 +1,8 @@
-// Package store keeps SocialOmm's data in one SQLite file: accounts, posts and
-// their targets, the notification outbox, the activity log and settings.
-// Secrets are never stored here.
+// Package store keeps SocialOmm's data in one SQLite file and its schema.
+// Its own queries are the accounts, the activity log, settings and app
+// registrations; the packages that own the other tables query them
+// themselves through DB: posts and their targets in core/schedule, the
+// notification outbox in core/notify. Secrets are never stored here.
 package store
 
 import (

@@ -104,6 +104,84 @@ func TestMigrateFromEveryEarlierVersion(t *testing.T) {
 	}
 }
 
+// signedInAtVersion is the schema version that added accounts.signed_in_at.
+const signedInAtVersion = 7
+
+// TestMigrationFillsSignedInAt: a file from before signed_in_at gets it
+// from the activity log's newest "Connected" or "Reconnected" line, and an
+// account with no such line gets the time it was stored; other lines do
+// not count.
+func TestMigrationFillsSignedInAt(t *testing.T) {
+	for from := 1; from < signedInAtVersion; from++ {
+		t.Run(fmt.Sprintf("from_v%d", from), func(t *testing.T) {
+			dir := t.TempDir()
+			raw, err := sql.Open("sqlite3", filepath.Join(dir, FileName))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for v := 0; v < from; v++ {
+				if _, err := raw.Exec(migrations[v]); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, q := range []string{
+				fmt.Sprintf("PRAGMA user_version = %d", from),
+				`INSERT INTO accounts (id, network, remote_id, handle, state, created_at, updated_at)
+					VALUES (1, 'mastodon', '1', '@reconnected', 'connected', 100, 100),
+					       (2, 'mastodon', '2', '@connected', 'connected', 200, 200),
+					       (3, 'mastodon', '3', '@quiet', 'connected', 300, 300)`,
+				`INSERT INTO activity (account_id, at, kind, message) VALUES
+					(1, 100, 'connected', 'Connected'),
+					(1, 500, 'connected', 'Reconnected'),
+					(1, 900, 'expiring', 'Expiring: in 3 days'),
+					(2, 250, 'connected', 'Connected'),
+					(2, 950, 'released', '1 held post(s) released after reconnecting'),
+					(3, 990, 'post_failed', 'Post 1 did not go out: boom')`,
+			} {
+				if _, err := raw.Exec(q); err != nil {
+					t.Fatal(err)
+				}
+			}
+			raw.Close()
+
+			s, err := Open(ctx, dir, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			for _, tc := range []struct {
+				id   int64
+				want int64
+			}{{1, 500}, {2, 250}, {3, 300}} {
+				a, err := s.Account(ctx, tc.id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if a.SignedInAt == nil || a.SignedInAt.Unix() != tc.want {
+					t.Errorf("account %d (%s): signed in at %v, want %d", tc.id, a.Handle, a.SignedInAt, tc.want)
+				}
+			}
+		})
+	}
+}
+
+// TestSaveAccountKeepsSignedInAt: the sign-in time is written and read
+// back, on insert and on update.
+func TestSaveAccountKeepsSignedInAt(t *testing.T) {
+	s := openTemp(t)
+	first := time.Unix(1_700_000_000, 0).UTC()
+	a, err := s.SaveAccount(ctx, account.Account{Network: "mastodon", RemoteID: "1", Handle: "@a", State: account.Connected, SignedInAt: &first})
+	if err != nil || a.SignedInAt == nil || !a.SignedInAt.Equal(first) {
+		t.Fatalf("inserted: %v, %v", a.SignedInAt, err)
+	}
+	later := first.Add(48 * time.Hour)
+	a.SignedInAt = &later
+	a, err = s.SaveAccount(ctx, a)
+	if err != nil || a.SignedInAt == nil || !a.SignedInAt.Equal(later) {
+		t.Fatalf("updated: %v, %v", a.SignedInAt, err)
+	}
+}
+
 func TestBadFilesAreReportedAndLeftUntouched(t *testing.T) {
 	corrupt := func(t *testing.T, dir string) {
 		s, err := Open(ctx, dir, Options{})
