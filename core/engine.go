@@ -60,6 +60,8 @@ type Engine struct {
 	// saveListeners hear of every account save, also ones no view shows.
 	saveListeners []func()
 	refreshLocks  map[int64]*sync.Mutex
+	// calendarMu keeps two calendar writes from racing on the revisions.
+	calendarMu sync.Mutex
 }
 
 // DataDirEnv overrides the data folder.
@@ -119,6 +121,7 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 
 		healthNudge: make(chan struct{}, 1),
 	}
+	e.settings.Hooks = e.settingHooks()
 	e.mastodon = mastodon.New(opts.HTTPClient, mastodon.WithClock(opts.Clock), mastodon.WithAppLookup(e.accountApp))
 	e.adapters[mastodon.NetworkName] = e.mastodon
 	e.bluesky = bluesky.New(opts.HTTPClient, bluesky.WithClock(opts.Clock))
@@ -230,6 +233,7 @@ func (e *Engine) Run(ctx context.Context) error {
 	e.logger.Info("engine started", "data_dir", e.dataDir)
 	var wg sync.WaitGroup
 	wg.Go(func() { e.healthLoop(ctx) })
+	wg.Go(func() { e.keepCalendar(ctx) })
 	wg.Go(func() {
 		if err := e.notify.Run(ctx); err != nil && ctx.Err() == nil {
 			e.logger.Error("notification outbox stopped", "err", err)
