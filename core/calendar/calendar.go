@@ -19,6 +19,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/socialomm/desktop/core/account"
+	"github.com/socialomm/desktop/core/when"
 )
 
 // FileName is the calendar's name in a folder the person picked.
@@ -106,7 +107,7 @@ func Write(w io.Writer, accounts []account.Account, opts Options) (int, error) {
 		l.line("DTSTART;VALUE=DATE:" + day)
 		l.line("DTEND;VALUE=DATE:" + start.AddDate(0, 0, 1).Format(dateLayout))
 		l.prop("SUMMARY", "SocialOmm: "+name+"'s connection ends")
-		l.prop("DESCRIPTION", describe(a, end))
+		l.prop("DESCRIPTION", describe(a, when.In(opts.Now, opts.Location).Full(end)))
 		l.line("TRANSP:TRANSPARENT")
 		l.prop("CATEGORIES", "SocialOmm")
 		for _, d := range days {
@@ -140,9 +141,11 @@ func beforeStart(d int) string {
 	return fmt.Sprintf("-P%dDT%dH", d-1, 24-alarmHour)
 }
 
-func describe(a account.Account, end time.Time) string {
+// describe is the event's description; end is the full moment (read in a
+// calendar app, so with year and zone).
+func describe(a account.Account, end string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s (%s on %s) stops working for SocialOmm at %s.\n", a.Handle, a.DisplayName, a.Network, end.Format("15:04 MST, Mon 2 Jan 2006"))
+	fmt.Fprintf(&b, "%s (%s on %s) stops working for SocialOmm on %s.\n", a.Handle, a.DisplayName, a.Network, end)
 	if a.State == account.Disconnected {
 		fmt.Fprintf(&b, "It is disconnected already: %s\n", a.Reason.Describe())
 	}
