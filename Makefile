@@ -38,11 +38,14 @@ integration:
 	bash scripts/test-integration.sh
 
 # A Linux package with a .desktop entry, from FyneApp.toml. fyne package
-# bumps the build number in FyneApp.toml; the version lives in git instead,
-# so the file is put back as it was.
+# names the command after the module path's last element ("desktop") unless
+# it is handed a binary, so fyne build makes one called socialomm first (with
+# the app's metadata and release flags) and the package installs that, with
+# Exec=socialomm. fyne package bumps the build number in FyneApp.toml; the
+# version lives in git instead, so the file is put back as it was.
 package: run-deps
 	cp FyneApp.toml .FyneApp.toml.keep
-	$(FYNE) package --target linux --release; status=$$?; mv .FyneApp.toml.keep FyneApp.toml; exit $$status
+	{ $(FYNE) build --target linux --release -o $(BIN) && $(FYNE) package --target linux --release --executable $(BIN); }; status=$$?; mv .FyneApp.toml.keep FyneApp.toml; exit $$status
 	@ls -1 *.tar.xz
 
 bench:

@@ -23,7 +23,36 @@ func accountCommands() []*command {
 		{name: "update", summary: "reconnect a profile through its sign-in page", run: (*runner).accountsUpdate},
 		{name: "check", summary: "check profiles' access now", run: (*runner).accountsCheck},
 		{name: "remove", summary: "remove a profile and revoke SocialOmm's access", run: (*runner).accountsRemove},
+		{name: "calendar", summary: "write an iCalendar file of when connections end", run: (*runner).accountsCalendar},
 	}
+}
+
+func (r *runner) accountsCalendar(ctx context.Context, args []string) error {
+	fs := r.leaf("socialomm accounts calendar [--output FILE] [--data-dir DIR]",
+		"Writes an iCalendar (RFC 5545) file to standard output, or to FILE (replaced whole, never half\n"+
+			"written): one all-day event per profile on the day its connection ends, with an alarm on each\n"+
+			"warning day (notify.warn_days) and how to renew it. Each profile keeps its event's UID, so\n"+
+			"importing the file again updates the events instead of adding copies. Profiles that never\n"+
+			"expire have no event. To keep such a file up to date, set calendar.folder.")
+	output := fs.String("output", "", "write the calendar to this file instead of standard output")
+	if _, err := parseInterspersed(fs, args, 0); err != nil {
+		return err
+	}
+	e, _, closeAll, err := r.openEngine(ctx, slog.LevelWarn)
+	if err != nil {
+		return err
+	}
+	defer closeAll()
+	if *output == "" {
+		_, err := e.WriteCalendar(ctx, r.io.Stdout)
+		return err
+	}
+	n, err := e.WriteCalendarFile(ctx, *output)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(r.io.Stderr, "Wrote %d event(s) to %s.\n", n, *output)
+	return nil
 }
 
 func (r *runner) accountsList(ctx context.Context, args []string) error {

@@ -31,6 +31,9 @@ type Env struct {
 	Engine *core.Engine
 	Lock   *instance.Lock
 	Logger *slog.Logger
+	// Background starts with no window (--background, as the autostart
+	// entry does): engine and tray run, the window waits to be asked for.
+	Background bool
 	// Exit closes the store, releases the data folder and ends the process
 	// with code, for a front end that cannot return normally (a window
 	// told to stop by a signal).
@@ -154,6 +157,7 @@ const rootUsage = `SocialOmm keeps your social media profiles connected and your
 
 Usage:
   socialomm [--data-dir DIR]            open the window
+  socialomm --background [--data-dir DIR]  start in the tray, window hidden
   socialomm COMMAND [ARGS] [--data-dir DIR]
 
 Commands:
@@ -192,6 +196,7 @@ func (r *runner) run(ctx context.Context, args []string) error {
 	}
 	fs := r.flags("socialomm", func() { fmt.Fprint(r.io.Stdout, r.rootHelp()) })
 	showVersion := fs.Bool("version", false, "print the version")
+	background := fs.Bool("background", false, "start in the tray without showing the window")
 	if _, err := parseInterspersed(fs, args, 0); err != nil {
 		return err
 	}
@@ -199,7 +204,7 @@ func (r *runner) run(ctx context.Context, args []string) error {
 		fmt.Fprintln(r.io.Stdout, "SocialOmm "+Version)
 		return nil
 	}
-	return r.window(ctx)
+	return r.window(ctx, *background)
 }
 
 // dispatch finds the command named by the first word of args (skipping
@@ -405,7 +410,7 @@ func (r *runner) longRunning(ctx context.Context, kind instance.Kind, fn func(En
 	return fn(Env{Engine: e, Lock: lock, Logger: logger, Exit: exit})
 }
 
-func (r *runner) window(ctx context.Context) error {
+func (r *runner) window(ctx context.Context, background bool) error {
 	if r.gui == nil {
 		return errors.New("this build has no window; use `socialomm daemon`")
 	}
@@ -416,6 +421,7 @@ func (r *runner) window(ctx context.Context) error {
 	started := false
 	err := r.longRunning(ctx, instance.Window, func(env Env) error {
 		started = true
+		env.Background = background
 		return r.gui(ctx, env)
 	})
 	if err != nil && !started && r.startupError != nil {

@@ -7,11 +7,13 @@ import (
 	"log/slog"
 	"strings"
 	"text/tabwriter"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/socialomm/desktop/core/notify"
 	"github.com/socialomm/desktop/core/settings"
+	"github.com/socialomm/desktop/core/when"
 )
 
 func notifyCommands() []*command {
@@ -98,7 +100,7 @@ func (r *runner) notifyPending(ctx context.Context, args []string) error {
 	tw := tabwriter.NewWriter(r.io.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "CHANNEL\tQUEUED\tSUBJECT\tWHY")
 	for _, w := range list {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", w.Channel, w.Queued.Local().Format("2 Jan 15:04"), w.Subject, w.Why)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", w.Channel, when.In(time.Now(), time.Local).Compact(w.Queued), w.Subject, w.Why)
 	}
 	return tw.Flush()
 }

@@ -58,6 +58,8 @@ type Engine struct {
 
 	// custody holds renewed sign-ins the keyring did not take.
 	custody custody
+	// calendarMu keeps two calendar writes from racing on the revisions.
+	calendarMu sync.Mutex
 }
 
 // DataDirEnv overrides the data folder.
@@ -120,6 +122,7 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 		catalog:  opts.Networks,
 		adapters: map[string]network.Adapter{},
 	}
+	e.settings.Hooks = e.settingHooks()
 	e.openNetworks(network.Deps{HTTP: opts.HTTPClient, Clock: opts.Clock, Apps: registrations{e}}, endpoints)
 	e.openKeyed()
 	e.posts = e.newScheduler()
@@ -196,6 +199,7 @@ func (e *Engine) Run(ctx context.Context) error {
 	}
 	var wg sync.WaitGroup
 	wg.Go(func() { e.healthLoop(ctx) })
+	wg.Go(func() { e.keepCalendar(ctx) })
 	wg.Go(func() {
 		if err := e.notify.Run(ctx); err != nil && ctx.Err() == nil {
 			e.logger.Error("notification outbox stopped", "err", err)

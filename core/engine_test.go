@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"errors"
+	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -363,5 +364,15 @@ func TestPostChangesDoNotReloadTheAccounts(t *testing.T) {
 	e.Check(ctx, a.ID)
 	if accounts.Load() == 0 {
 		t.Fatal("a lost connection did not tell the account listeners")
+	}
+}
+
+func TestAppIDMatchesFyneAppToml(t *testing.T) {
+	data, err := os.ReadFile("../FyneApp.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), "\nID = \""+AppID+"\"\n") {
+		t.Fatalf("FyneApp.toml's ID is not %q", AppID)
 	}
 }

@@ -25,6 +25,7 @@ pkgs=(
   python3            # node-gyp, to build better-sqlite3 for the Bluesky server
   make               # the same
   g++                # the same
+  desktop-file-utils # desktop-file-validate (the package's and the autostart entry)
 )
 
 as_root() {

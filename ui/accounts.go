@@ -421,6 +421,13 @@ func (s *accountsScreen) announce(list []account.Account, counts *account.Counts
 // later list is; the engine starts then, after the first frame.
 func (s *accountsScreen) showWindow() {
 	s.window.Show()
+	s.releaseAnnouncement()
+}
+
+// releaseAnnouncement lets the held first announcement go (and with it the
+// engine's start): when the window shows, or at a start in the background
+// (--background), where the window stays hidden.
+func (s *accountsScreen) releaseAnnouncement() {
 	s.windowShown = true
 	if tell := s.heldAnnouncement; tell != nil {
 		s.heldAnnouncement = nil

@@ -24,10 +24,12 @@ import (
 const AppID = "app.socialomm.desktop"
 
 // Run opens the Accounts window and runs the engine until the person quits,
+// or with background starts with the window hidden where there is a tray
+// (see startInBackground),
 // or ctx ends (SIGINT/SIGTERM): then the engine is stopped and exit is called
 // without tearing the window down, since Fyne 2.7.1's GLFW driver can crash
 // destroying a window while input events are still queued.
-func Run(ctx context.Context, engine *core.Engine, lock *instance.Lock, logger *slog.Logger, exit func(int)) error {
+func Run(ctx context.Context, engine *core.Engine, lock *instance.Lock, logger *slog.Logger, exit func(int), background bool) error {
 	logger.Debug("window starting")
 	a := app.NewWithID(AppID)
 	a.SetIcon(appIcon)
@@ -48,9 +50,16 @@ func Run(ctx context.Context, engine *core.Engine, lock *instance.Lock, logger *
 	// A second start asks this one to come forward; listen before the window
 	// shows so a quick double-click never finds the lock without an answer.
 	lock.Serve(func() { fyne.Do(s.showAccounts) })
-	shown := time.Now()
-	s.accounts.showWindow()
-	logger.Debug("accounts window opened", "took", time.Since(shown).Round(time.Millisecond))
+	if background && s.startInBackground() {
+		logger.Info("started in the background: the window shows from the tray, or when SocialOmm is started again")
+	} else {
+		if background {
+			logger.Info("no system tray to start in, so the window shows: hidden, SocialOmm would be out of reach")
+		}
+		shown := time.Now()
+		s.accounts.showWindow()
+		logger.Debug("accounts window opened", "took", time.Since(shown).Round(time.Millisecond))
+	}
 	quit := make(chan struct{})
 	go func() {
 		select {
@@ -118,6 +127,17 @@ func newShell(a fyne.App, engine *core.Engine, logger *slog.Logger, firstLoad fu
 // before showing the window with "Loading your profiles…" instead (5,000
 // accounts take about 30 ms).
 const firstListWait = 250 * time.Millisecond
+
+// startInBackground starts everything but the window, where the tray can
+// bring it back; it reports false (and starts nothing) where there is no
+// tray, since a hidden window would then be out of the person's reach.
+func (s *shell) startInBackground() bool {
+	if s.tray == nil || s.tray.desk == nil {
+		return false
+	}
+	s.accounts.releaseAnnouncement()
+	return true
+}
 
 func (s *shell) showAccounts() {
 	s.accounts.window.Show()

@@ -23,6 +23,7 @@ import (
 	"github.com/socialomm/desktop/core/account"
 	"github.com/socialomm/desktop/core/draft"
 	"github.com/socialomm/desktop/core/schedule"
+	"github.com/socialomm/desktop/core/when"
 )
 
 // composeBackend is what Compose (and the Edit form) needs from the engine.
@@ -874,35 +875,19 @@ func parseClock(v string) (h, m int, ok bool) {
 }
 
 // whenText is "today at 14:30", "tomorrow at 09:00", "Tue 9 Feb at 14:30"
-// (with the year when it is not this one).
+// (with the year when it is not this one, the zone when it is not now's).
 func whenText(at, now time.Time, loc *time.Location) string {
-	return dayText(at, now, loc, true) + " at " + at.In(loc).Format("15:04")
+	return dayText(at, now, loc, true) + " at " + when.In(now, loc).Clock(at)
 }
 
-// dayText is "today", "tomorrow", "yesterday", "Tue 9 Feb" or "9 Feb 2026".
+// dayText is "today", "tomorrow", "yesterday", "Tue 9 Feb" or
+// "Mon 9 Feb 2026" (core/when's DayWords).
 func dayText(at, now time.Time, loc *time.Location, lower bool) string {
-	a, n := at.In(loc), now.In(loc)
-	ad := time.Date(a.Year(), a.Month(), a.Day(), 0, 0, 0, 0, time.UTC)
-	nd := time.Date(n.Year(), n.Month(), n.Day(), 0, 0, 0, 0, time.UTC)
-	word := ""
-	switch ad.Sub(nd) {
-	case 0:
-		word = "Today"
-	case 24 * time.Hour:
-		word = "Tomorrow"
-	case -24 * time.Hour:
-		word = "Yesterday"
+	w := when.In(now, loc).DayWords(at)
+	if lower {
+		return when.Lower(w)
 	}
-	if word != "" {
-		if lower {
-			return strings.ToLower(word)
-		}
-		return word
-	}
-	if a.Year() != n.Year() {
-		return a.Format("2 Jan 2006")
-	}
-	return a.Format("Mon 2 Jan")
+	return w
 }
 
 // joinWords is "a", "a and b", "a, b and c".

@@ -13,25 +13,26 @@ import (
 
 	"github.com/socialomm/desktop/core/account"
 	"github.com/socialomm/desktop/core/expiry"
+	"github.com/socialomm/desktop/core/when"
 )
 
 // showDetail opens a row's detail: the exact expiry, the last checks, why
 // access was lost, and the account's activity log.
 func (s *accountsScreen) showDetail(a account.Account) {
 	now := s.backend.Now()
-	when := func(t *time.Time) string {
+	moment := func(t *time.Time) string {
 		if t == nil {
 			return "never"
 		}
-		return t.Local().Format("Mon 2 Jan 2006, 15:04") + " (" + ago(now, *t) + ")"
+		return when.In(now, time.Local).Moment(*t) + " (" + ago(now, *t) + ")"
 	}
 	state, _ := stateText(a)
 	form := widget.NewForm(
 		widget.NewFormItem("Profile", widget.NewLabel(a.Handle+" on "+s.nets.title(a.Network))),
 		widget.NewFormItem("State", wrapped(state+". "+a.Reason.Describe())),
 		widget.NewFormItem("Expires", widget.NewLabel(expiry.Describe(now, a.ExpiresAt)+" — "+expiry.Exact(a.ExpiresAt, time.Local))),
-		widget.NewFormItem("Last check", widget.NewLabel(when(a.LastCheckedAt))),
-		widget.NewFormItem("Last good check", widget.NewLabel(when(a.LastGoodCheckAt))),
+		widget.NewFormItem("Last check", widget.NewLabel(moment(a.LastCheckedAt))),
+		widget.NewFormItem("Last good check", widget.NewLabel(moment(a.LastGoodCheckAt))),
 	)
 	if a.LastError != "" {
 		form.Append("Last problem", wrapped(a.LastError))
@@ -61,7 +62,7 @@ func activityText(entries []account.Activity, err error) string {
 	}
 	var b strings.Builder
 	for _, e := range entries {
-		fmt.Fprintf(&b, "%s  %s\n", e.At.Local().Format("2 Jan 2006 15:04"), e.Message)
+		fmt.Fprintf(&b, "%s  %s\n", when.In(time.Now(), time.Local).Compact(e.At), e.Message)
 	}
 	return b.String()
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/socialomm/desktop/core"
 	"github.com/socialomm/desktop/core/account"
 	"github.com/socialomm/desktop/core/schedule"
+	"github.com/socialomm/desktop/core/when"
 )
 
 // queueBackend is what the Queue window needs from the engine.
@@ -572,7 +573,7 @@ func targetWords(t schedule.Target, a account.Account, now time.Time, loc *time.
 		}
 		return "failed", widget.DangerImportance, words
 	case schedule.Retrying:
-		detail := "next try at " + t.NextAttemptAt.In(loc).Format("15:04")
+		detail := "next try at " + when.In(now, loc).Clock(t.NextAttemptAt)
 		if !sameDay(t.NextAttemptAt, now, loc) {
 			detail = "next try " + whenText(t.NextAttemptAt, now, loc)
 		}
@@ -660,7 +661,7 @@ func (r *queueRow) set(it queueItem) {
 	r.post.Show()
 	p := it.post
 	r.day.SetText(dayText(p.At, r.s.now, r.s.loc, false))
-	r.clock.SetText(p.At.In(r.s.loc).Format("15:04"))
+	r.clock.SetText(when.In(r.s.now, r.s.loc).Clock(p.At))
 	r.text.SetText(snippet(p.Text, 200))
 	for len(r.lines) < len(p.Targets) {
 		l := newTargetLine(r.s.nets)

@@ -30,6 +30,7 @@ type settingsScreen struct {
 	// tabs holds Connections, Email (when given) and Networks.
 	tabs     *container.AppTabs
 	networks *networksTab
+	start    *startSection
 	// loaded is closed once the connection settings are on screen.
 	loaded     chan struct{}
 	loadedOnce sync.Once
@@ -61,8 +62,9 @@ func newSettingsScreen(w fyne.Window, backend settingsBackend, email fyne.Canvas
 	s.save = widget.NewButton("Save", s.onSave)
 	s.save.Importance = widget.HighImportance
 	heading := widget.NewLabelWithStyle("Connections", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	s.start = newStartSection(w, backend)
 	general := container.NewBorder(nil, container.NewPadded(container.NewBorder(nil, nil, nil, s.save, s.status)), nil, nil,
-		container.NewVScroll(container.NewPadded(container.NewVBox(heading, form))))
+		container.NewVScroll(container.NewPadded(container.NewVBox(heading, form, widget.NewSeparator(), s.start.content))))
 	tabs := []*container.TabItem{container.NewTabItem("Connections", general)}
 	if email != nil {
 		tabs = append(tabs, container.NewTabItem("Email", email))
@@ -103,8 +105,10 @@ func (s *settingsScreen) load() {
 			values[key] = v
 		}
 		showNetworks := s.networks.fetch(ctx)
+		showStart := s.start.fetch(ctx)
 		fyne.Do(func() {
 			showNetworks()
+			showStart()
 			for key, v := range values {
 				s.fields[key].SetText(v)
 			}

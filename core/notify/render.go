@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/socialomm/desktop/core/account"
+	"github.com/socialomm/desktop/core/when"
 )
 
 // Message is one notification as it is shown or mailed.
@@ -64,20 +65,13 @@ func (r renderer) name(p Profile) string {
 
 // when is a full moment: "Tue 9 Feb 2027, 14:02 CET".
 func (r renderer) when(t time.Time) string {
-	return t.In(r.loc).Format("Mon 2 Jan 2006, 15:04 MST")
+	return when.In(r.now, r.loc).Full(t)
 }
 
 // near is a moment relative to ref: "14:00" on the same day, else with its
 // date.
 func (r renderer) near(t, ref time.Time) string {
-	a, b := t.In(r.loc), ref.In(r.loc)
-	switch {
-	case a.Year() == b.Year() && a.YearDay() == b.YearDay():
-		return a.Format("15:04")
-	case a.Year() == b.Year():
-		return a.Format("Mon 2 Jan, 15:04")
-	}
-	return a.Format("Mon 2 Jan 2006, 15:04")
+	return when.In(ref, r.loc).Near(t, ref)
 }
 
 func plural(n int, one, many string) string {

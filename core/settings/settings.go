@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/mail"
 	"net/url"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -48,6 +49,8 @@ var defs = []Def{
 	{Key: "email.from", Default: "", Help: "Sender address of notification emails.", Normalize: addressList(1)},
 	{Key: "email.to", Default: "", Help: "Where notification emails go (comma-separated addresses).", Normalize: addressList(20)},
 	{Key: "schedule.grace_minutes", Default: "60", Help: "How late a post missed while SocialOmm was closed may still go out (minutes).", Normalize: intRange(0, 10080)},
+	{Key: "app.autostart", Default: "off", Help: "Start SocialOmm in the tray when you log in (on/off); kept as an autostart entry in your config folder, not in the database.", Normalize: onOff},
+	{Key: "calendar.folder", Default: "", Help: "Folder in which SocialOmm keeps an expiry calendar (socialomm-connections.ics) up to date; empty: none.", Normalize: folderPath},
 	{Key: "schedule.release_held", Default: "auto", Help: "After an Update, held posts go out automatically (auto) or wait for you (ask).", Normalize: oneOf("auto", "ask")},
 
 	// The networks that need the person's own app keys. Client ids are
@@ -99,6 +102,25 @@ const SecretMask = "(set, kept in the keyring)"
 type Service struct {
 	Store   *store.Store
 	Secrets secret.Store
+	// Hooks are the settings whose truth or consequences lie outside the
+	// database, by key.
+	Hooks map[string]Hook
+}
+
+// Hook lets a setting live or act outside the database. Each func may be
+// nil.
+type Hook struct {
+	// Get reads the value where it really lives (app.autostart: whether
+	// the autostart entry exists), so it cannot drift from the truth.
+	Get func(ctx context.Context) (string, error)
+	// Set puts the (normalized) value where it really lives, instead of
+	// the database.
+	Set func(ctx context.Context, value string) error
+	// Check refuses a value before it is stored, for checks that need
+	// more than its words (a folder that must exist).
+	Check func(value string) error
+	// Changed acts on a value just stored (rewrite the kept calendar).
+	Changed func(ctx context.Context, value string) error
 }
 
 // secretKey is the keyring key of a secret setting.
@@ -120,6 +142,9 @@ func (s *Service) Get(ctx context.Context, key string) (string, error) {
 			return "", err
 		}
 		return SecretMask, nil
+	}
+	if h, ok := s.Hooks[key]; ok && h.Get != nil {
+		return h.Get(ctx)
 	}
 	v, set, err := s.Store.Setting(ctx, key)
 	if err != nil || !set {
@@ -161,7 +186,24 @@ func (s *Service) Set(ctx context.Context, key, value string) error {
 		}
 		return nil
 	}
-	return s.Store.SetSetting(ctx, key, v)
+	h := s.Hooks[key]
+	if h.Check != nil {
+		if err := h.Check(v); err != nil {
+			return fmt.Errorf("%s: %w", key, err)
+		}
+	}
+	if h.Set != nil {
+		return h.Set(ctx, v)
+	}
+	if err := s.Store.SetSetting(ctx, key, v); err != nil {
+		return err
+	}
+	if h.Changed != nil {
+		if err := h.Changed(ctx, v); err != nil {
+			return fmt.Errorf("%s is saved, but %w", key, err)
+		}
+	}
+	return nil
 }
 
 // Int reads an integer setting, falling back to its default if the stored
@@ -269,6 +311,18 @@ func httpsURI(v string) (string, error) {
 		return "", fmt.Errorf("must be an https address such as %s, exactly as registered with the network", PasteRedirectURI)
 	}
 	return v, nil
+}
+
+// folderPath accepts an absolute folder path, or nothing.
+func folderPath(v string) (string, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return "", nil
+	}
+	if !filepath.IsAbs(v) {
+		return "", fmt.Errorf("must be a full folder path such as /home/ana/Calendars, not %q", v)
+	}
+	return filepath.Clean(v), nil
 }
 
 func hostName(v string) (string, error) {
