@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -23,12 +24,34 @@ import (
 	"github.com/socialomm/desktop/core/secret"
 )
 
-// WebhookSecret is the keyring kind of a webhook's signing secret; the
-// secret is stored under WebhookSecretKey(id) and nowhere else.
+// WebhookSecret is the keyring kind of a webhook's address and signing
+// secret, kept together as one item (webhookKeys) under
+// WebhookSecretKey(id) and nowhere else: a Slack or Discord webhook's
+// address is itself a bearer token (anyone holding it can post).
 const WebhookSecret secret.Kind = "webhook-secret"
 
-// WebhookSecretKey is the keyring name of webhook id's secret.
+// WebhookSecretKey is the keyring name of webhook id's item.
 func WebhookSecretKey(id int64) string { return "webhook " + strconv.FormatInt(id, 10) }
+
+// webhookKeys is a webhook's keyring item: its whole address and its
+// signing secret (empty: unsigned), written as one unit.
+type webhookKeys struct {
+	URL    string `json:"url"`
+	Secret string `json:"secret,omitempty"`
+}
+
+// readWebhookKeys reads webhook id's address and secret from the keyring.
+func (s *Service) readWebhookKeys(ctx context.Context, id int64) (webhookKeys, error) {
+	raw, err := s.opts.Secrets.Get(ctx, WebhookSecret, WebhookSecretKey(id))
+	if err != nil {
+		return webhookKeys{}, err
+	}
+	var k webhookKeys
+	if err := json.Unmarshal([]byte(raw), &k); err != nil || k.URL == "" {
+		return webhookKeys{}, errors.New("the webhook's item in the keyring is unreadable; remove the webhook and add it again")
+	}
+	return k, nil
+}
 
 // WebhookKind is the receiver's format.
 type WebhookKind string
@@ -49,7 +72,10 @@ var WebhookKinds = []WebhookKind{WebhookSlack, WebhookDiscord, WebhookJSON}
 type Webhook struct {
 	ID   int64       `json:"id"`
 	Kind WebhookKind `json:"kind"`
-	URL  string      `json:"url"`
+	// URL is the address as SocialOmm shows it, "https://hooks.slack.com/…":
+	// the whole address is in the keyring only, since its path may carry
+	// the webhook's token.
+	URL string `json:"url"`
 	// Events it gets; empty: every kind.
 	Events []Kind `json:"events"`
 	// Signed: a secret is kept in the keyring and every request carries
@@ -68,6 +94,20 @@ func (w Webhook) Channel() Channel { return webhookChannel(w.ID) }
 // Where names the receiver without the URL's path and query, which for
 // Slack and Discord carry the webhook's token: "hooks.slack.com".
 func (w Webhook) Where() string { return redactURL(w.URL) }
+
+// shownAddress is the part of a webhook's address that may be stored and
+// shown: scheme and host, "https://hooks.slack.com/…".
+func shownAddress(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	shown := u.Scheme + "://" + u.Host
+	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
+		shown += "/…"
+	}
+	return shown
+}
 
 const webhookChannelPrefix = "webhook:"
 
@@ -195,22 +235,24 @@ func (s *Service) AddWebhook(ctx context.Context, nw NewWebhook) (Webhook, error
 	}
 	secretValue := strings.TrimSpace(nw.Secret)
 	now := s.clock.Now()
-	w := Webhook{Kind: kind, URL: u, Events: nw.Events, Signed: secretValue != "", CreatedAt: now.UTC().Truncate(time.Second)}
+	w := Webhook{Kind: kind, URL: shownAddress(u), Events: nw.Events, Signed: secretValue != "", CreatedAt: now.UTC().Truncate(time.Second)}
+	item, err := json.Marshal(webhookKeys{URL: u, Secret: secretValue})
+	if err != nil {
+		return Webhook{}, err
+	}
 	err = s.store.InTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO webhooks (kind, url, events, signed, created_at) VALUES (?, ?, ?, ?, ?)`,
-			string(kind), u, joinKinds(nw.Events), w.Signed, now.Unix())
+			string(kind), w.URL, joinKinds(nw.Events), w.Signed, now.Unix())
 		if err != nil {
 			return err
 		}
 		if w.ID, err = res.LastInsertId(); err != nil {
 			return err
 		}
-		if w.Signed {
-			// Inside the transaction: a keyring that refuses rolls the
-			// webhook back, so none exists that cannot sign.
-			if err := s.opts.Secrets.Set(ctx, WebhookSecret, WebhookSecretKey(w.ID), secretValue); err != nil {
-				return fmt.Errorf("could not keep the webhook's secret in the keyring, so the webhook was not added: %w", err)
-			}
+		// Inside the transaction: a keyring that refuses rolls the webhook
+		// back, so none exists that cannot be reached or cannot sign.
+		if err := s.opts.Secrets.Set(ctx, WebhookSecret, WebhookSecretKey(w.ID), string(item)); err != nil {
+			return fmt.Errorf("could not keep the webhook's address and secret in the keyring, so the webhook was not added: %w", err)
 		}
 		return nil
 	})
@@ -280,10 +322,8 @@ func (s *Service) RemoveWebhook(ctx context.Context, id int64) error {
 	if err != nil {
 		return err
 	}
-	if w.Signed {
-		if err := s.opts.Secrets.Delete(ctx, WebhookSecret, WebhookSecretKey(id)); err != nil && !errors.Is(err, secret.ErrNotFound) {
-			return fmt.Errorf("could not delete the webhook's secret from the keyring, so the webhook was kept: %w", err)
-		}
+	if err := s.opts.Secrets.Delete(ctx, WebhookSecret, WebhookSecretKey(id)); err != nil && !errors.Is(err, secret.ErrNotFound) {
+		return fmt.Errorf("could not delete the webhook's address and secret from the keyring, so the webhook was kept: %w", err)
 	}
 	err = s.store.InTx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM webhooks WHERE id = ?`, id); err != nil {
@@ -347,7 +387,11 @@ const (
 // post sends one payload to a webhook. eventID is the same on every retry
 // of the same message.
 func (s *Service) post(ctx context.Context, w Webhook, eventID string, body []byte) (WebhookAnswer, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.URL, strings.NewReader(string(body)))
+	keys, err := s.readWebhookKeys(ctx, w.ID)
+	if err != nil {
+		return WebhookAnswer{}, &WebhookError{Words: "could not read the webhook's address from the keyring: " + err.Error()}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, keys.URL, strings.NewReader(string(body)))
 	if err != nil {
 		return WebhookAnswer{}, &WebhookError{Words: "the webhook URL is not usable: " + w.Where()}
 	}
@@ -355,11 +399,10 @@ func (s *Service) post(ctx context.Context, w Webhook, eventID string, body []by
 	req.Header.Set("User-Agent", "SocialOmm-Alerts/1")
 	req.Header.Set(HeaderEventID, eventID)
 	if w.Signed {
-		sec, err := s.opts.Secrets.Get(ctx, WebhookSecret, WebhookSecretKey(w.ID))
-		if err != nil {
-			return WebhookAnswer{}, &WebhookError{Words: "could not read the webhook's secret from the keyring: " + err.Error()}
+		if keys.Secret == "" {
+			return WebhookAnswer{}, &WebhookError{Words: "the webhook's secret is missing from the keyring; remove the webhook and add it again"}
 		}
-		req.Header.Set(HeaderSignature, Signature(sec, s.clock.Now(), body))
+		req.Header.Set(HeaderSignature, Signature(keys.Secret, s.clock.Now(), body))
 	}
 	resp, err := s.opts.HTTPClient.Do(req)
 	if err != nil {

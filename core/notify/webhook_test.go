@@ -23,6 +23,7 @@ import (
 
 	"github.com/socialomm/desktop/core/account"
 	"github.com/socialomm/desktop/core/secret"
+	"github.com/socialomm/desktop/core/store"
 	"github.com/socialomm/desktop/internal/testbed"
 )
 
@@ -357,8 +358,8 @@ func TestSendTestWebhookAndRemove(t *testing.T) {
 		t.Fatalf("test to a receiver answering 400: %+v, %v", ans, err)
 	}
 	verifySignature(t, rc.all()[0], hookSecret)
-	if v, err := (secret.NewKeyring()).Get(ctx, WebhookSecret, WebhookSecretKey(w.ID)); err != nil || v != hookSecret {
-		t.Fatalf("secret in the keyring: %q, %v", v, err)
+	if k, err := b.svc.readWebhookKeys(ctx, w.ID); err != nil || k.Secret != hookSecret || k.URL != rc.srv.URL {
+		t.Fatalf("address and secret in the keyring: %v (secret kept: %v)", err, k.Secret == hookSecret)
 	}
 	if err := b.svc.RemoveWebhook(ctx, w.ID); err != nil {
 		t.Fatal(err)
@@ -435,4 +436,38 @@ func TestUnconfirmedWords(t *testing.T) {
 	contains(t, "email", e.Text, "lost track", "Retry", "Delete")
 	late := r.render(Event{Kind: PostLate, Profile: ana, At: start, PostScheduled: start.Add(-12 * time.Minute), PostText: "Hi"}, ChannelDesktop)
 	contains(t, "late", late.Title+late.Text, "is late", "12 minutes after its time")
+}
+
+// TestWebhookAddressLivesOnlyInTheKeyring: a Slack or Discord webhook's
+// address carries its token in the path, so the database keeps only the
+// scheme and host; the whole address is in the keyring and is where the
+// message goes.
+func TestWebhookAddressLivesOnlyInTheKeyring(t *testing.T) {
+	b := newBed(t)
+	rc := newReceiver(t)
+	const token = "T0001/B0002/TokenThatPostsToTheChannel"
+	w := b.addHook(WebhookSlack, rc.srv.URL+"/services/"+token, nil, "")
+	if want := rc.srv.URL + "/…"; w.URL != want {
+		t.Errorf("the webhook shows its address as %q, want %q", w.URL, want)
+	}
+	listed, err := b.svc.Webhooks(ctx)
+	if err != nil || len(listed) != 1 || strings.Contains(listed[0].URL, "Token") {
+		t.Fatalf("listed: %+v, %v", listed, err)
+	}
+	if _, err := b.svc.SendTestWebhook(ctx, w.ID); err != nil {
+		t.Fatalf("send test: %v", err)
+	}
+	if got := len(rc.all()); got != 1 {
+		t.Fatalf("the receiver got %d requests, want 1", got)
+	}
+	b.store.Close()
+	for _, name := range []string{store.FileName, store.FileName + "-wal"} {
+		data, err := os.ReadFile(filepath.Join(b.dir, name))
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(data), "TokenThatPosts") {
+			t.Errorf("%s holds the webhook's token", name)
+		}
+	}
 }
