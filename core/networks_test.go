@@ -33,6 +33,11 @@ func TestEveryCatalogEntryIsComplete(t *testing.T) {
 			if _, ok := ad.(network.RecentPoster); !ok {
 				t.Error("cannot list recent posts")
 			}
+			// The command line offers --page for exactly the sign-ins that
+			// let the person choose among several profiles.
+			if _, chooses := ad.(network.Chooser); chooses != (n.ChoiceUsage != "") {
+				t.Errorf("choosing a profile: adapter %v, command-line help %q", chooses, n.ChoiceUsage)
+			}
 			if check, ok := flows[n.SignIn]; !ok || !check(ad) {
 				t.Errorf("sign-in kind %q without its flow", n.SignIn)
 			}

@@ -31,6 +31,7 @@ func Entry() network.Entry {
 		Life: "Never expires: a Page stays connected until SocialOmm is removed in Facebook's settings or you " +
 			"lose your role on the Page.",
 		ConnectArgs:  " [--page ID]",
+		ChoiceUsage:  "the id of the Facebook Page to connect",
 		ConnectHelp:  "                               --page ID picks the Page; a single Page is picked by itself, several are listed\n",
 		NeverExpires: NeverExpires,
 		New: func(d network.Deps) network.Adapter {
