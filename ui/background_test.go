@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -34,7 +35,7 @@ func TestBackgroundStartNeedsATray(t *testing.T) {
 				if time.Now().After(deadline) {
 					t.Fatal("the held announcement (the engine's start) never went")
 				}
-				time.Sleep(time.Millisecond)
+				runtime.Gosched()
 			}
 			if f.window.hidden != 0 {
 				t.Fatal("the window was touched")

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"testing"
 	"time"
 
@@ -91,7 +92,7 @@ func TestAFakeNetworkShowsThroughTheCatalogAlone(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatal("the fake network's profile was not connected")
 		}
-		time.Sleep(20 * time.Millisecond)
+		runtime.Gosched()
 	}
 	if accounts[0].network != fakenet.Name || accounts[0].handle != "@ana" {
 		t.Fatalf("connected %+v", accounts[0])

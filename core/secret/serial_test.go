@@ -202,6 +202,6 @@ func waitFor(t *testing.T, cond func() bool) {
 		if time.Now().After(deadline) {
 			t.Fatal("the condition did not hold within 10 s")
 		}
-		time.Sleep(time.Millisecond)
+		runtime.Gosched()
 	}
 }
