@@ -205,7 +205,7 @@ func targetWords(t schedule.Target) string {
 			return "held (missed while closed)"
 		}
 		return "held (account disconnected)"
-	case schedule.Failed, schedule.Unconfirmed:
+	case schedule.Failed, schedule.Unconfirmed, schedule.Skipped:
 		return string(t.State) + ": " + shorten(t.Error, 80)
 	case schedule.Retrying:
 		return "retrying at " + t.NextAttemptAt.Local().Format("15:04:05")

@@ -612,6 +612,8 @@ func targetWords(t schedule.Target, a account.Account, now time.Time, loc *time.
 			detail += " · " + e
 		}
 		return "retrying", widget.WarningImportance, detail
+	case schedule.Skipped:
+		return "skipped", widget.LowImportance, "Skipped: " + t.Error
 	case schedule.Unconfirmed:
 		return "unconfirmed", widget.WarningImportance, "may or may not have gone out — check the profile, then Retry or Delete"
 	}
