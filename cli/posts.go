@@ -37,6 +37,7 @@ func postsCommands() []*command {
 		{name: "list", summary: "list posts with each profile's state", run: (*runner).postsList},
 		{name: "retry", summary: "send a post's failed, unconfirmed or held copies again", run: (*runner).postsRetry},
 		{name: "delete", summary: "delete a post from SocialOmm", run: (*runner).postsDelete},
+		{name: "release", summary: "publish, keep or skip an account's held posts", run: (*runner).postsRelease},
 	}
 }
 

@@ -48,7 +48,7 @@ var defs = []Def{
 	{Key: "email.from", Default: "", Help: "Sender address of notification emails.", Normalize: addressList(1)},
 	{Key: "email.to", Default: "", Help: "Where notification emails go (comma-separated addresses).", Normalize: addressList(20)},
 	{Key: "schedule.grace_minutes", Default: "60", Help: "How late a post missed while SocialOmm was closed may still go out (minutes).", Normalize: intRange(0, 10080)},
-	{Key: "schedule.release_held", Default: "auto", Help: "After an Update, held posts go out automatically (auto) or wait for you (ask).", Normalize: oneOf("auto", "ask")},
+	{Key: "schedule.release_held", Default: "ask", Help: "After an Update, held posts wait for your choice (ask: Publish now, Keep their times or Skip old ones; `socialomm posts release`) or go out automatically (auto).", Normalize: oneOf("ask", "auto")},
 
 	// The networks that need the person's own app keys. Client ids are
 	// plain settings; secrets live in the keyring like smtp.password. The
