@@ -64,7 +64,10 @@ func (s *shell) offerRelease(accountID int64) {
 			return
 		}
 		now := s.engine.Now()
-		fyne.Do(func() { s.showReleaseChoice(ready, handles, now) })
+		fyne.Do(func() {
+			s.showReleaseChoice(ready, handles, now)
+			s.logger.Info("held posts wait for a choice", "count", len(ready))
+		})
 	}()
 }
 

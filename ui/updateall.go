@@ -62,6 +62,7 @@ func (s *shell) updateAll() {
 				return
 			}
 			u.showSummary(results)
+			s.logger.Info("update all done", "results", len(results))
 		})
 	}()
 }
@@ -76,6 +77,7 @@ func (u *updateAllDialog) onStep(st core.UpdateAllStep) {
 		u.step.SetText(fmt.Sprintf("%d of %d — %s on %s", st.Index, st.Total, st.Account.Handle, title))
 		u.bar.SetValue(float64(st.Index-1) / float64(st.Total))
 		u.status.SetText("Starting…")
+		u.s.logger.Info("update all", "step", st.Index, "of", st.Total)
 	})
 }
 
