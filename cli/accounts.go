@@ -359,14 +359,22 @@ func parseID(s string) (int64, error) {
 }
 
 func (r *runner) accountsUpdate(ctx context.Context, args []string) error {
-	fs := r.leaf("socialomm accounts update ID [--data-dir DIR]",
+	fs := r.leaf("socialomm accounts update ID|--all-needed [--data-dir DIR]",
 		"Reconnects an account through the network's sign-in page (Bluesky: with a new app password from\n"+
 			"$"+AppPasswordEnv+" or standard input; Facebook Pages, Instagram and Threads: paste the address\n"+
 			"the browser ends on into standard input, as for connect). You must sign in as the same profile\n"+
-			"(Facebook: someone who manages the same Page); otherwise nothing changes and it exits non-zero.")
-	pos, err := parseInterspersed(fs, args, 1)
+			"(Facebook: someone who manages the same Page); otherwise nothing changes and it exits non-zero."+
+			updateAllHelp)
+	allNeeded := fs.Bool("all-needed", false, "update every profile that is disconnected or expiring, one after another")
+	pos, err := parseInterspersed(fs, args, -1)
 	if err != nil {
 		return err
+	}
+	if *allNeeded == (len(pos) == 1) || len(pos) > 1 {
+		return usageError("accounts update takes one account ID or --all-needed")
+	}
+	if *allNeeded {
+		return r.accountsUpdateAll(ctx)
 	}
 	id, err := parseID(pos[0])
 	if err != nil {

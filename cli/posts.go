@@ -36,6 +36,7 @@ func postsCommands() []*command {
 		{name: "list", summary: "list posts with each profile's state", run: (*runner).postsList},
 		{name: "retry", summary: "send a post's failed, unconfirmed or held copies again", run: (*runner).postsRetry},
 		{name: "delete", summary: "delete a post from SocialOmm", run: (*runner).postsDelete},
+		{name: "release", summary: "publish, keep or skip an account's held posts", run: (*runner).postsRelease},
 	}
 }
 
@@ -204,7 +205,7 @@ func targetWords(t schedule.Target) string {
 			return "held (missed while closed)"
 		}
 		return "held (account disconnected)"
-	case schedule.Failed, schedule.Unconfirmed:
+	case schedule.Failed, schedule.Unconfirmed, schedule.Skipped:
 		return string(t.State) + ": " + shorten(t.Error, 80)
 	case schedule.Retrying:
 		return "retrying at " + t.NextAttemptAt.Local().Format("15:04:05")

@@ -271,7 +271,10 @@ func (e *Engine) accountFor(ctx context.Context, networkName, instance, remoteID
 // afterReconnect lets posts held while the account was disconnected go out,
 // in order, unless the person chose to release them by hand.
 func (e *Engine) afterReconnect(ctx context.Context, a account.Account) {
-	if v, _ := e.settings.Get(ctx, "schedule.release_held"); v != "auto" {
+	if e.ReleaseAsks(ctx) {
+		if held, err := e.posts.Held(ctx, a.ID); err == nil && len(held) > 0 {
+			e.store.LogActivity(ctx, a.ID, "held", fmt.Sprintf("%d held post(s) wait for your choice: Publish now, Keep their times or Skip old ones", len(held)))
+		}
 		return
 	}
 	n, err := e.posts.ReleaseHeld(ctx, a.ID)

@@ -100,8 +100,10 @@ type accountsScreen struct {
 	onSetup    func(network string)
 	needsSetup func(ctx context.Context) map[string]bool
 	onUpdate   func(a account.Account)
-	onCheck    func(a account.Account)
-	onRemove   func(a account.Account)
+	// onUpdateAll walks every profile that needs it (ui/updateall.go).
+	onUpdateAll func()
+	onCheck     func(a account.Account)
+	onRemove    func(a account.Account)
 	// onRedraw is told each time the countdowns redraw (benchmarks count).
 	onRedraw func()
 	// onShown is told, after each load is on screen, how many profiles
@@ -454,6 +456,9 @@ func (s *accountsScreen) showAttention() {
 			b.Importance = widget.HighImportance
 		}
 		s.attentionButtons.Objects = append(s.attentionButtons.Objects, b)
+	}
+	if s.onUpdateAll != nil && len(needing) > 1 {
+		s.attentionButtons.Objects = append(s.attentionButtons.Objects, widget.NewButtonWithIcon("Update all", theme.ViewRefreshIcon(), s.onUpdateAll))
 	}
 	s.attentionButtons.Refresh()
 	s.attention.Show()

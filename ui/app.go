@@ -111,7 +111,12 @@ func newShell(a fyne.App, engine *core.Engine, logger *slog.Logger, firstLoad fu
 	s.accounts.buildWindow()
 	logger.Debug("accounts window built", "took", time.Since(built).Round(time.Millisecond))
 	s.accounts.window.SetMaster()
-	s.accounts.onLoaded = firstLoad
+	var offerOnce sync.Once
+	s.accounts.onLoaded = func() {
+		firstLoad()
+		// Posts that waited (held, or missed while closed) wait for a choice.
+		offerOnce.Do(func() { s.offerRelease(0) })
+	}
 	s.wireAccountActions()
 	s.accounts.onShown = func(total int) {
 		logger.Info("accounts window shows profiles", "count", total)

@@ -46,6 +46,7 @@ func (s *shell) wireAccountActions() {
 		return missing
 	}
 	a.onUpdate = s.update
+	a.onUpdateAll = s.updateAll
 	a.onCheck = s.check
 	a.onRemove = s.confirmRemove
 }
@@ -198,7 +199,10 @@ func (s *shell) runSignIn(title string, run func(context.Context, core.SignIn) (
 			progress.Hide()
 			switch {
 			case err == nil:
-				dialog.ShowInformation("Profile "+done, fmt.Sprintf("%s is %s. %s", a.Handle, done, stateSentence(a, s.engine.Now())), w)
+				info := dialog.NewInformation("Profile "+done, fmt.Sprintf("%s is %s. %s", a.Handle, done, stateSentence(a, s.engine.Now())), w)
+				// Posts held while it was disconnected wait for a choice.
+				info.SetOnClosed(func() { s.offerRelease(a.ID) })
+				info.Show()
 			case cancelled && errors.Is(err, oauth.ErrCancelled):
 				// The person pressed Cancel: nothing to add.
 			default:

@@ -581,6 +581,8 @@ func targetWords(t schedule.Target, a account.Account, now time.Time, loc *time.
 			detail += " · " + e
 		}
 		return "retrying", widget.WarningImportance, detail
+	case schedule.Skipped:
+		return "skipped", widget.LowImportance, "Skipped: " + t.Error
 	case schedule.Unconfirmed:
 		return "did it go out?", widget.WarningImportance, "SocialOmm lost track while sending; look at the profile, then Retry or Delete"
 	}

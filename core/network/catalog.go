@@ -71,6 +71,12 @@ type Entry struct {
 	// not cap them (Facebook Pages).
 	NeverExpires bool
 
+	// SignInGroup names the profiles one sign-in renews together (the
+	// Pages one Facebook login manages), so Update all does them one after
+	// another while the browser is still signed in; nil groups them by
+	// network and server.
+	SignInGroup func(instance, remoteID string) string
+
 	// New builds the network's adapter. A flow of the entry's SignIn kind
 	// is implemented by the adapter (FormSignIn, LoopbackSignIn,
 	// PasteSignIn).

@@ -764,6 +764,8 @@ func (t Target) Describe() string {
 		return "Failed: " + t.Error
 	case Retrying:
 		return "Retrying at " + t.NextAttemptAt.Local().Format("15:04:05") + ": " + t.Error
+	case Skipped:
+		return "Skipped: " + t.Error
 	case Unconfirmed:
 		return "Unconfirmed: it may or may not have gone out. Look at the profile, then Retry to send it again or Delete it."
 	}

@@ -34,6 +34,9 @@ func Entry() network.Entry {
 		ChoiceUsage:  "the id of the Facebook Page to connect",
 		ConnectHelp:  "                               --page ID picks the Page; a single Page is picked by itself, several are listed\n",
 		NeverExpires: NeverExpires,
+		// One Facebook login manages many Pages, and SocialOmm keeps no
+		// id of that login: all Pages form one group.
+		SignInGroup: func(string, string) string { return NetworkName },
 		New: func(d network.Deps) network.Adapter {
 			opts := []Option{WithClock(d.Clock), WithKeys(oauthnet.KeysFrom(d.Keys))}
 			if d.Base != "" {
