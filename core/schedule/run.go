@@ -339,7 +339,7 @@ func (s *Scheduler) publishAccount(ctx, bg context.Context, list []Target, posts
 		case err != nil:
 			s.retryLater(bg, t, post, fmt.Errorf("could not tell whether the account is connected: %w", err), false)
 		case !usable:
-			s.hold(bg, t, post, HoldAccount, "The account is disconnected; this goes out after you reconnect it (Accounts, ⋯, Update).")
+			s.hold(bg, t, post, HoldAccount, "The account is disconnected; reconnect it (Accounts, ⋯, Update), then this goes out or waits for your choice (setting schedule.release_held).")
 		case lost != nil:
 			s.hold(bg, t, post, HoldAccount, lost.Error())
 		case ctx.Err() != nil:

@@ -759,7 +759,7 @@ func (t Target) Describe() string {
 		if t.HoldReason == HoldMissed {
 			return "Held: missed while SocialOmm was closed. Post it now, change its time, or delete it."
 		}
-		return "Held: the account is disconnected. It goes out after you reconnect the account (Accounts, ⋯, Update)."
+		return "Held: the account is disconnected. Reconnect it (Accounts, ⋯, Update); then it goes out, or SocialOmm asks what to do with the posts that waited."
 	case Failed:
 		return "Failed: " + t.Error
 	case Retrying:
