@@ -145,6 +145,23 @@ CREATE INDEX accounts_display_order ON accounts (
 	(expires_at IS NULL), expires_at, lower(display_name), id);
 CREATE INDEX accounts_state_network ON accounts (state, network);
 `,
+	// 7 (compose): named groups of profiles to post to (core/group). A
+	// profile removed from SocialOmm leaves its groups (ON DELETE CASCADE);
+	// names are unique whatever their case.
+	`
+CREATE TABLE profile_groups (
+	id         INTEGER PRIMARY KEY,
+	name       TEXT    NOT NULL,
+	created_at INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX profile_groups_name ON profile_groups (lower(name));
+CREATE TABLE profile_group_members (
+	group_id   INTEGER NOT NULL REFERENCES profile_groups (id) ON DELETE CASCADE,
+	account_id INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+	PRIMARY KEY (group_id, account_id)
+) WITHOUT ROWID;
+CREATE INDEX profile_group_members_account ON profile_group_members (account_id);
+`,
 }
 
 // SchemaVersion is the version this build writes.
