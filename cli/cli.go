@@ -139,6 +139,7 @@ func (r *runner) commands() []*command {
 		{name: "accounts", summary: "list and manage connected profiles", sub: accountCommands()},
 		{name: "notify", summary: "send a test notification; list what waits", sub: notifyCommands()},
 		{name: "posts", summary: "schedule posts and see how they went", sub: postsCommands()},
+		{name: "groups", summary: "named groups of profiles to post to", sub: groupsCommands()},
 		{name: "settings", summary: "read and change settings", sub: settingsCommands()},
 		{name: "dev", summary: "tools for developers and benchmarks", sub: devCommands()},
 		{name: "version", summary: "print the version", usage: "socialomm version", local: true,
