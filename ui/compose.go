@@ -363,7 +363,11 @@ func (s *composeScreen) askLimit(a account.Account) {
 		fyne.Do(func() {
 			if n > 0 {
 				s.limits[a.ID] = n
-				s.refresh()
+				// Only a ticked profile's limit shows: 5,000 profiles make
+				// 5,000 answers, not 5,000 redraws.
+				if s.chosen[a.ID] {
+					s.refresh()
+				}
 			}
 		})
 	})
