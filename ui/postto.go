@@ -35,7 +35,9 @@ func (p enginePosts) CreateGroup(ctx context.Context, name string, ids []int64) 
 func (p enginePosts) RenameGroup(ctx context.Context, id int64, name string) error {
 	return p.e.RenameGroup(ctx, id, name)
 }
-func (p enginePosts) DeleteGroup(ctx context.Context, id int64) error { return p.e.DeleteGroup(ctx, id) }
+func (p enginePosts) DeleteGroup(ctx context.Context, id int64) error {
+	return p.e.DeleteGroup(ctx, id)
+}
 
 // postToRows is how many profiles "Post to" shows at once; more scroll
 // inside the list, which only draws the rows in view.
