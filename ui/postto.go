@@ -102,6 +102,7 @@ type postTo struct {
 	saveGroup   *widget.Button
 	renameGroup *widget.Button
 	deleteGroup *widget.Button
+	groupRow    *fyne.Container
 	list        *widget.List
 	listBox     *fyne.Container
 	content     *fyne.Container
@@ -128,12 +129,13 @@ func newPostTo(w fyne.Window, nets networks, chosen map[int64]bool, fixed bool) 
 	p.list = widget.NewList(func() int { return len(p.shown) }, p.newRow, p.updateRow)
 	p.listBox = container.New(fixedHeight(0), p.list)
 
-	controls := container.NewBorder(nil, nil, nil, container.NewHBox(p.selectAll, p.clearAll, p.network), p.search)
-	groups := container.NewBorder(nil, nil, nil, container.NewHBox(p.saveGroup, p.renameGroup, p.deleteGroup), p.groupSelect)
-	p.content = container.NewVBox(controls, groups, p.listBox, p.count)
+	controls := container.NewVBox(p.search,
+		container.NewBorder(nil, nil, container.NewHBox(p.selectAll, p.clearAll), nil, p.network))
+	p.groupRow = container.NewBorder(nil, nil, nil, container.NewHBox(p.saveGroup, p.renameGroup, p.deleteGroup), p.groupSelect)
+	p.content = container.NewVBox(controls, p.groupRow, p.listBox, p.count)
 	if fixed {
 		controls.Hide()
-		groups.Hide()
+		p.groupRow.Hide()
 	}
 	p.updateControls()
 	return p
@@ -177,7 +179,8 @@ func (p *postTo) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 	id := a.ID
 	check.OnChanged = nil // filling the row is not the person's tick
 	check.Text = name
-	check.SetChecked(p.chosen[id])
+	check.Checked = p.chosen[id]
+	check.Refresh()
 	words := a.Handle + " · " + p.nets.title(a.Network)
 	importance := widget.LowImportance
 	switch {
@@ -318,11 +321,11 @@ func (p *postTo) updateControls() {
 		p.clearAll.Enable()
 	}
 	if p.groups == nil {
-		p.groupSelect.Hide()
-		p.saveGroup.Hide()
-		p.renameGroup.Hide()
-		p.deleteGroup.Hide()
+		p.groupRow.Hide()
 		return
+	}
+	if !p.fixed {
+		p.groupRow.Show()
 	}
 	if selected == 0 {
 		p.saveGroup.Disable()
