@@ -132,20 +132,13 @@ func newPostTo(w fyne.Window, nets networks, chosen map[int64]bool, fixed bool) 
 	controls := container.NewVBox(p.search,
 		container.NewBorder(nil, nil, container.NewHBox(p.selectAll, p.clearAll), nil, p.network))
 	p.groupRow = container.NewBorder(nil, nil, nil, container.NewHBox(p.saveGroup, p.renameGroup, p.deleteGroup), p.groupSelect)
-	p.content = container.NewVBox(controls, p.groupRow, p.listBox, p.count)
+	p.content = container.NewVBox(controls, p.groupRow, p.count, p.listBox)
 	if fixed {
 		controls.Hide()
 		p.groupRow.Hide()
 	}
 	p.updateControls()
 	return p
-}
-
-// rowParts are the widgets of one list row, to fill in updateRow.
-type rowParts struct {
-	icon   *canvas.Image
-	check  *widget.Check
-	detail *widget.Label
 }
 
 func (p *postTo) newRow() fyne.CanvasObject {
@@ -238,6 +231,8 @@ func (p *postTo) onSearchChanged(text string) {
 	p.words = strings.Fields(strings.ToLower(text))
 	p.refilter()
 	p.list.ScrollToTop()
+	// Tests of the real window read what the list shows from here.
+	p.logger.Debug("compose post to search", "words", len(p.words), "matching", len(p.shown), "of", len(p.all))
 }
 
 func (p *postTo) refilter() {
@@ -373,16 +368,6 @@ func (p *postTo) showGroups(list []group.Group, err error) {
 		}
 	}
 	p.updateControls()
-}
-
-// reloadGroups reads the groups again off the UI goroutine.
-func (p *postTo) reloadGroups() {
-	p.async(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-		defer cancel()
-		list, err := p.loadGroups(ctx)
-		fyne.Do(func() { p.showGroups(list, err) })
-	})
 }
 
 // onGroupChosen ticks the group's profiles, adding to what is ticked.
