@@ -143,6 +143,7 @@ func (r *runner) commands() []*command {
 		{name: "notify", summary: "send a test notification; list what waits", sub: notifyCommands()},
 		{name: "alerts", summary: "webhooks that get alerts (Slack, Discord, signed JSON)", sub: alertsCommands()},
 		{name: "posts", summary: "schedule posts and see how they went", sub: postsCommands()},
+		{name: "groups", summary: "named groups of profiles to post to", sub: groupsCommands()},
 		{name: "settings", summary: "read and change settings", sub: settingsCommands()},
 		{name: "dev", summary: "tools for developers and benchmarks", sub: devCommands()},
 		{name: "version", summary: "print the version", usage: "socialomm version", local: true,

@@ -83,6 +83,9 @@ func parseAt(v string, now time.Time) (time.Time, error) {
 const postsScheduleHelp = `Schedules TEXT to go out at --at on every --account, and prints the post as JSON
 (id, text, at, and targets: one per account with its state).
 
+--group NAME posts to every profile of a group (see ` + "`socialomm groups list`" + `); groups
+and accounts together post once to each profile in any of them.
+
 TEXT is every remaining word joined by single spaces; quote it to keep line
 breaks or repeated spaces. A lone - reads the text from standard input (use it
 for text that starts with a dash). --at is now, an RFC 3339 time
@@ -93,15 +96,17 @@ Posts go out while SocialOmm runs: the window (also hidden in the tray) or
 until you reconnect it.`
 
 func (r *runner) postsSchedule(ctx context.Context, args []string) error {
-	fs := r.leaf("socialomm posts schedule --account ID [--account ID]... --at TIME TEXT... [--data-dir DIR]", postsScheduleHelp)
+	fs := r.leaf("socialomm posts schedule --account ID [--account ID]... [--group NAME]... --at TIME TEXT... [--data-dir DIR]", postsScheduleHelp)
 	var accts accountIDs
+	var groups groupNames
 	fs.Var(&accts, "account", "account `ID` to post to (repeat, or comma-separated, as socialomm accounts list shows)")
+	fs.Var(&groups, "group", "post to every profile of the group `NAME` (repeatable; see socialomm groups list)")
 	at := fs.String("at", "", "`TIME`: now, RFC 3339, or local 2006-01-02 15:04")
 	pos, err := parseInterspersed(fs, args, -1)
 	if err != nil {
 		return err
 	}
-	if len(accts) == 0 {
+	if len(accts) == 0 && len(groups) == 0 {
 		return usageError("posts schedule needs --account ID (see `socialomm accounts list`)")
 	}
 	if *at == "" {
@@ -127,6 +132,9 @@ func (r *runner) postsSchedule(ctx context.Context, args []string) error {
 		return err
 	}
 	defer closeAll()
+	if accts, err = withGroups(ctx, e, accts, groups); err != nil {
+		return err
+	}
 	p, err := postsFor(e).Schedule(ctx, text, when, accts)
 	if err != nil {
 		return err

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
@@ -87,6 +86,7 @@ type composeScreen struct {
 	text        *widget.Entry
 	counters    *fyne.Container
 	accountList *fyne.Container
+	picker      *postTo // the profiles to post to, in accountList
 	when        *widget.RadioGroup
 	date        *dateField
 	clock       *widget.Entry
@@ -134,6 +134,13 @@ func newComposeScreen(a fyne.App, backend composeBackend, drafts draftStore, edi
 		limits:  map[int64]int{},
 		asked:   map[int64]bool{},
 	}
+	s.picker = newPostTo(s.window, s.nets, s.chosen, editing != nil)
+	s.picker.async = func(fn func()) { s.async(fn) }
+	s.picker.onChanged = s.onFormChanged
+	if g, ok := backend.(groupBackend); ok && editing == nil {
+		s.picker.groups = g
+	}
+	s.picker.updateControls()
 	s.window.SetContent(s.build())
 	s.window.Resize(fyne.NewSize(680, 640))
 	if editing != nil {
@@ -259,12 +266,15 @@ func (s *composeScreen) loadNow(withDraft bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	list, err := s.backend.Accounts(ctx)
+	groups, gerr := s.picker.loadGroups(ctx)
 	var d draft.Draft
 	var derr error
 	if withDraft {
 		d, derr = s.drafts.Load(ctx)
 	}
 	fyne.Do(func() {
+		s.picker.logger = s.logger
+		s.picker.showGroups(groups, gerr)
 		s.show(list, err)
 		restored := false
 		if withDraft {
@@ -317,19 +327,18 @@ func accountsKey(list []account.Account) string {
 }
 
 func (s *composeScreen) buildAccounts() {
-	var rows []fyne.CanvasObject
 	if len(s.accounts) == 0 {
 		text := widget.NewLabel("No profiles connected yet. Connect one in the Accounts window, then come back to write your post.")
 		text.Wrapping = fyne.TextWrapWord
-		rows = append(rows, text)
+		rows := []fyne.CanvasObject{text}
 		if s.onAccounts != nil {
 			rows = append(rows, container.NewHBox(widget.NewButtonWithIcon("Open Accounts", theme.AccountIcon(), s.onAccounts)))
 		}
+		s.accountList.Objects = rows
+	} else {
+		s.picker.setAccounts(s.accounts)
+		s.accountList.Objects = []fyne.CanvasObject{s.picker.content}
 	}
-	for _, a := range s.accounts {
-		rows = append(rows, s.accountRow(a))
-	}
-	s.accountList.Objects = rows
 	s.accountList.Refresh()
 	s.relayout()
 }
@@ -340,51 +349,6 @@ func (s *composeScreen) relayout() {
 	if c := s.window.Content(); c != nil {
 		c.Refresh()
 	}
-}
-
-// accountRow is a profile to tick: network icon, name, handle, and a word
-// when it is disconnected. While editing, the profiles are fixed.
-func (s *composeScreen) accountRow(a account.Account) fyne.CanvasObject {
-	icon := canvas.NewImageFromResource(s.nets.icon(a.Network))
-	icon.FillMode = canvas.ImageFillContain
-	icon.SetMinSize(fyne.NewSquareSize(20))
-	name := a.DisplayName
-	if name == "" {
-		name = a.Handle
-	}
-	handle := widget.NewLabel(a.Handle + " · " + s.nets.title(a.Network))
-	handle.Importance = widget.LowImportance
-	handle.Truncation = fyne.TextTruncateEllipsis
-	var pick fyne.CanvasObject
-	if s.editing == nil {
-		id := a.ID
-		check := widget.NewCheck(name, func(on bool) {
-			if on {
-				s.chosen[id] = true
-			} else {
-				delete(s.chosen, id)
-			}
-			s.onFormChanged()
-		})
-		check.Checked = s.chosen[id]
-		pick = check
-	} else {
-		label := widget.NewLabelWithStyle(name, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-		pick = label
-		if !s.chosen[a.ID] {
-			handle.SetText(a.Handle + " · already out: keeps its text")
-		}
-	}
-	row := container.NewBorder(nil, nil, container.NewHBox(container.NewCenter(icon), pick), nil, handle)
-	if a.State != account.Disconnected {
-		return row
-	}
-	note := widget.NewLabel("disconnected — its copy will wait until you Update it")
-	note.Importance = widget.WarningImportance
-	note.Truncation = fyne.TextTruncateEllipsis
-	// Under the name, past the icon and the box.
-	indent := container.New(fixedWidth(icon.MinSize().Width + theme.Padding() + theme.IconInlineSize() + theme.Padding()))
-	return container.NewVBox(row, container.NewBorder(nil, nil, indent, nil, note))
 }
 
 // askLimit fetches an account's text limit once; counters use the
@@ -401,7 +365,11 @@ func (s *composeScreen) askLimit(a account.Account) {
 		fyne.Do(func() {
 			if n > 0 {
 				s.limits[a.ID] = n
-				s.refresh()
+				// Only a ticked profile's limit shows: 5,000 profiles make
+				// 5,000 answers, not 5,000 redraws.
+				if s.chosen[a.ID] {
+					s.refresh()
+				}
 			}
 		})
 	})
@@ -487,16 +455,40 @@ func (s *composeScreen) onFormChanged() {
 func (s *composeScreen) refresh() {
 	text := strings.TrimSpace(s.text.Text)
 	var counters []fyne.CanvasObject
-	for _, a := range s.chosenAccounts() {
-		left := s.limit(a) - s.nets.length(a, text)
-		l := widget.NewLabel(fmt.Sprintf("%d left · %s", left, a.Handle))
+	counter := func(left int, who string) {
+		l := widget.NewLabel(fmt.Sprintf("%d left · %s", left, who))
 		if left < 0 {
-			l.SetText(fmt.Sprintf("%d over · %s", -left, a.Handle))
+			l.SetText(fmt.Sprintf("%d over · %s", -left, who))
 			l.Importance = widget.DangerImportance
 		} else {
 			l.Importance = widget.LowImportance
 		}
 		counters = append(counters, l)
+	}
+	chosen := s.chosenAccounts()
+	lengths := lengthsOf(s.nets, text)
+	if len(chosen) <= maxCounters {
+		for _, a := range chosen {
+			counter(s.limit(a)-lengths(a), a.Handle)
+		}
+	} else {
+		// Hundreds of profiles: one counter per network, for its tightest limit.
+		type tightest struct{ left, profiles int }
+		byNetwork := map[string]*tightest{}
+		var order []string
+		for _, a := range chosen {
+			left := s.limit(a) - lengths(a)
+			if t, ok := byNetwork[a.Network]; ok {
+				t.left, t.profiles = min(t.left, left), t.profiles+1
+				continue
+			}
+			byNetwork[a.Network] = &tightest{left, 1}
+			order = append(order, a.Network)
+		}
+		for _, n := range order {
+			t := byNetwork[n]
+			counter(t.left, fmt.Sprintf("%s %s profiles", thousands(t.profiles), s.nets.title(n)))
+		}
 	}
 	relayout := len(counters) != len(s.counters.Objects)
 	s.counters.Objects = counters
@@ -542,6 +534,24 @@ func (s *composeScreen) refresh() {
 	}
 }
 
+// maxCounters is how many profiles get a counter each; more are counted
+// per network.
+const maxCounters = 12
+
+// lengthsOf measures text once per network (a network counts the same way
+// for all its profiles), however many profiles are chosen.
+func lengthsOf(nets networks, text string) func(account.Account) int {
+	known := map[string]int{}
+	return func(a account.Account) int {
+		n, ok := known[a.Network]
+		if !ok {
+			n = nets.length(a, text)
+			known[a.Network] = n
+		}
+		return n
+	}
+}
+
 // chosenAccounts are the ticked profiles in list order.
 func (s *composeScreen) chosenAccounts() []account.Account {
 	var out []account.Account
@@ -570,9 +580,10 @@ func (s *composeScreen) check() (at time.Time, reason string, serious bool) {
 	}
 	var over []string
 	longest, excess := 0, 0
+	lengths := lengthsOf(s.nets, text)
 	for _, a := range chosen {
 		// Each network counts in its own way (graphemes, code points, X's weights).
-		if n, l := s.nets.length(a, text), s.limit(a); n > l {
+		if n, l := lengths(a), s.limit(a); n > l {
 			over = append(over, a.Handle)
 			if longest == 0 || l < longest {
 				longest, excess = l, n-l
@@ -585,6 +596,10 @@ func (s *composeScreen) check() (at time.Time, reason string, serious bool) {
 		return at, fmt.Sprintf("Too long for %s: %d characters over its limit of %d. Shorten it or untick the profile.",
 			over[0], excess, longest), true
 	default:
+		if len(over) > 3 {
+			// Name a few; the rest would fill the window.
+			over = append(over[:3:3], thousands(len(over)-3)+" more profiles")
+		}
 		return at, fmt.Sprintf("Too long for %s: shorten it to %d characters.", joinWords(over), longest), true
 	}
 	if s.when.Selected == whenNow {

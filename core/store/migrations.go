@@ -156,9 +156,11 @@ UPDATE accounts SET signed_in_at = COALESCE(
 		WHERE activity.account_id = accounts.id AND message IN ('Connected', 'Reconnected')),
 	created_at);
 `,
-	// 8 (core/notify): webhook alert receivers. events is a comma-separated list of kinds, empty for
-	// all; signed says a secret is in the keyring (kind webhook-secret),
-	// never here. Each webhook is its own outbox channel "webhook:<id>".
+	// 8 (core/notify): webhook alert receivers. url is only the address's
+	// scheme and host, for showing: the whole address (a Slack or Discord
+	// one is itself a key) and the signing secret are one keyring item
+	// (kind webhook-secret). events is a comma-separated list of kinds,
+	// empty for all. Each webhook is its own outbox channel "webhook:<id>".
 	`
 CREATE TABLE webhooks (
 	id         INTEGER PRIMARY KEY,
@@ -168,6 +170,23 @@ CREATE TABLE webhooks (
 	signed     INTEGER NOT NULL DEFAULT 0,
 	created_at INTEGER NOT NULL
 );
+`,
+	// 9 (core/group): named groups of profiles to post to (core/group). A
+	// profile removed from SocialOmm leaves its groups (ON DELETE CASCADE);
+	// names are unique whatever their case.
+	`
+CREATE TABLE profile_groups (
+	id         INTEGER PRIMARY KEY,
+	name       TEXT    NOT NULL,
+	created_at INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX profile_groups_name ON profile_groups (lower(name));
+CREATE TABLE profile_group_members (
+	group_id   INTEGER NOT NULL REFERENCES profile_groups (id) ON DELETE CASCADE,
+	account_id INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+	PRIMARY KEY (group_id, account_id)
+) WITHOUT ROWID;
+CREATE INDEX profile_group_members_account ON profile_group_members (account_id);
 `,
 }
 
