@@ -400,6 +400,12 @@ func (r *runner) accountsUpdate(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	// With schedule.release_held = ask the posts that waited stay held:
+	// nobody is asked here, so say how to let them go.
+	if held, err := e.HeldPosts(ctx, a.ID); err == nil && len(held) > 0 {
+		fmt.Fprintf(r.io.Stderr, "%d post(s) waited while this profile was disconnected and are still held; choose what happens to them with "+
+			"`socialomm posts release --account %d --mode now|keep|skip-older-than AGE`.\n", len(held), a.ID)
+	}
 	return writeJSON(r.io.Stdout, a)
 }
 

@@ -228,8 +228,13 @@ func TestHeldPostsRelease(t *testing.T) {
 		if a.ID == bob.ID {
 			email = bobEmail
 		}
-		if p, _ := c.signIn(t, email, "accounts", "update", itoa(a.ID)); p.ExitCode() != 0 {
+		p, _ := c.signIn(t, email, "accounts", "update", itoa(a.ID))
+		if p.ExitCode() != 0 {
 			t.Fatalf("update %s: %s", a.Handle, p.Output())
+		}
+		// Nobody is asked on the command line: it says how to choose.
+		if want := "posts release --account " + itoa(a.ID); !strings.Contains(p.Stderr(), want) {
+			t.Fatalf("update %s does not say the held posts wait for `%s`:\n%s", a.Handle, want, p.Stderr())
 		}
 	}
 	c.daemon(t, "daemon")
