@@ -80,7 +80,7 @@ func TestWebhooksReceiverDownThenOnce(t *testing.T) {
 
 	for _, u := range []string{"gil", "hal"} {
 		a := users[u]
-		token, ok := kr.Lookup(t, "SocialOmm access-token", "mastodon "+a.Instance+" "+a.RemoteID)
+		token, ok := kr.AccessToken(t, "mastodon "+a.Instance+" "+a.RemoteID)
 		if !ok {
 			t.Fatalf("no token for %s", u)
 		}
