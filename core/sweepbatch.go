@@ -32,8 +32,9 @@ type outcomeBatch struct {
 
 	mu      sync.Mutex
 	pending []batchedOutcome
-	// armed is closed to stop the wait for the pending batch's deadline.
-	armed chan struct{}
+	// since is when the pending batch's first outcome came, on the
+	// engine's clock.
+	since time.Time
 
 	// saving keeps batches in order: one transaction at a time.
 	saving sync.Mutex
@@ -53,42 +54,33 @@ func quiet(before, after account.Account) bool {
 	return before.State == after.State && before.Reason == after.Reason
 }
 
-// add takes an outcome; the batch is saved when full, or sweepBatchWait
-// after its first outcome.
+// add takes an outcome; the batch is saved when it is full, or by the
+// first outcome to come sweepBatchWait or more after the batch's first,
+// and in any case when the sweep ends (close). No timer of its own: a
+// wake-up on the engine's clock would be taken for the health loop's
+// sleep, and the outcomes waiting never hold a state, only the last
+// check's times and words.
 func (b *outcomeBatch) add(before, after account.Account) {
+	now := b.e.clock.Now()
 	b.mu.Lock()
-	b.pending = append(b.pending, batchedOutcome{before, after})
-	full := len(b.pending) >= sweepBatchSize
-	if len(b.pending) == 1 && !full {
-		b.armed = make(chan struct{})
-		go b.saveAfter(b.e.clock.After(sweepBatchWait), b.armed)
+	if len(b.pending) == 0 {
+		b.since = now
 	}
+	b.pending = append(b.pending, batchedOutcome{before, after})
 	var take []batchedOutcome
-	if full {
+	if len(b.pending) >= sweepBatchSize || now.Sub(b.since) >= sweepBatchWait {
 		take = b.takeLocked()
 	}
 	b.mu.Unlock()
 	b.save(take)
 }
 
-func (b *outcomeBatch) saveAfter(deadline <-chan time.Time, stop <-chan struct{}) {
-	select {
-	case <-deadline:
-		b.flush()
-	case <-stop:
-	}
-}
-
-// takeLocked empties the batch and stops its deadline; b.mu held.
+// takeLocked empties the batch; b.mu held.
 func (b *outcomeBatch) takeLocked() []batchedOutcome {
 	take := b.pending
 	b.pending = nil
 	if len(take) > 0 {
 		b.inFlight.Add(1)
-	}
-	if b.armed != nil {
-		close(b.armed)
-		b.armed = nil
 	}
 	return take
 }
@@ -102,7 +94,8 @@ func (b *outcomeBatch) flush() {
 }
 
 // close saves what is pending and waits for every batch taken before
-// (a deadline's, under way) to be saved: the sweep ends with all saved.
+// (by another check's add, under way) to be saved: the sweep ends with
+// all saved.
 func (b *outcomeBatch) close() {
 	b.flush()
 	b.inFlight.Wait()
