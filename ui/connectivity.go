@@ -44,24 +44,19 @@ func troubleDetail(a account.Account, now time.Time) string {
 const maxHostsNamed = 3
 
 // connectivityText is the connectivity banner's sentence for the listed
-// accounts, "" when every check that could reach its network did: the
-// whole machine offline when no connected profile's server answered,
-// otherwise the servers that did not, named.
-func connectivityText(list []account.Account, now time.Time, loc *time.Location) string {
+// accounts, "" when no check failed for want of a network: the whole
+// machine offline when no profile's check went through since the trouble
+// began, otherwise the servers that could not be reached, named (title
+// names a network, for those with no server of their own).
+func connectivityText(list []account.Account, title func(string) string, now time.Time, loc *time.Location) string {
 	var hosts []string
 	seen := map[string]bool{}
-	live, troubled := 0, 0
-	var since *time.Time
+	var since, firstFail *time.Time
 	for _, a := range list {
-		if a.State == account.Disconnected {
-			continue
-		}
-		live++
 		if !unreachable(a) {
 			continue
 		}
-		troubled++
-		if h := serverOf(a); !seen[h] {
+		if h := serverOf(a, title); !seen[h] {
 			seen[h] = true
 			hosts = append(hosts, h)
 		}
@@ -69,15 +64,18 @@ func connectivityText(list []account.Account, now time.Time, loc *time.Location)
 		if g := a.LastGoodCheckAt; g != nil && (since == nil || g.After(*since)) {
 			since = g
 		}
+		if c := a.LastCheckedAt; c != nil && (firstFail == nil || c.Before(*firstFail)) {
+			firstFail = c
+		}
 	}
-	if troubled == 0 {
+	if len(hosts) == 0 {
 		return ""
 	}
 	sinceWords := ""
 	if since != nil {
 		sinceWords = " since " + when.In(now, loc).Near(*since, now)
 	}
-	if troubled == live {
+	if !reachedSince(list, firstFail) {
 		return "Offline: SocialOmm could not reach any network" + sinceWords + "; countdowns are from the last good checks"
 	}
 	named := hosts
@@ -89,19 +87,39 @@ func connectivityText(list []account.Account, now time.Time, loc *time.Location)
 	return "Could not reach " + strings.Join(named, ", ") + more + sinceWords + "; their countdowns are from the last good checks"
 }
 
+// reachedSince says whether some profile's check went through at or after
+// the first failed one: then the machine is online and only some servers
+// are not answering. Profiles not checked since (never asked, or their
+// network not checkable) say nothing either way.
+func reachedSince(list []account.Account, firstFail *time.Time) bool {
+	if firstFail == nil {
+		return false
+	}
+	for _, a := range list {
+		if a.State == account.Disconnected && a.Reason == account.ReasonExpired {
+			continue
+		}
+		if a.LastError == "" && a.LastCheckedAt != nil && a.LastGoodCheckAt != nil &&
+			a.LastGoodCheckAt.Equal(*a.LastCheckedAt) && !a.LastCheckedAt.Before(*firstFail) {
+			return true
+		}
+	}
+	return false
+}
+
 // serverOf is the server a row's checks go to, as a person reads it: the
 // instance's host, else the network's name.
-func serverOf(a account.Account) string {
+func serverOf(a account.Account, title func(string) string) string {
 	h := strings.TrimPrefix(strings.TrimPrefix(a.Instance, "https://"), "http://")
 	if h = strings.TrimSuffix(h, "/"); h != "" {
 		return h
 	}
-	return a.Network
+	return title(a.Network)
 }
 
 // connectivityLine is the banner's sentence for the loaded accounts.
 func (l *accountList) connectivityLine(now time.Time) string {
-	return connectivityText(l.all, now, time.Local)
+	return connectivityText(l.all, l.title, now, time.Local)
 }
 
 // maxBannerButtons is how many Update buttons the attention banner holds;

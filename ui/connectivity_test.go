@@ -15,11 +15,18 @@ import (
 func TestConnectivityWords(t *testing.T) {
 	good := time.Date(2027, 2, 9, 6, 43, 0, 0, time.UTC)
 	exp := testNow.Add(39 * 24 * time.Hour)
-	row := func(id int64, instance, lastError string) account.Account {
-		return account.Account{ID: id, Network: "mastodon", Instance: instance, State: account.Connected,
-			ExpiresAt: &exp, LastError: lastError, LastGoodCheckAt: &good}
-	}
 	const down = "Could not check: could not reach the server"
+	checked := testNow.Add(-time.Minute)
+	row := func(id int64, instance, lastError string) account.Account {
+		a := account.Account{ID: id, Network: "mastodon", Instance: instance, State: account.Connected,
+			ExpiresAt: &exp, LastError: lastError, LastGoodCheckAt: &good, LastCheckedAt: &checked}
+		if lastError == "" {
+			a.LastGoodCheckAt = &checked
+		}
+		return a
+	}
+	notChecked := account.Account{ID: 8, Network: "x", State: account.Connected, LastGoodCheckAt: &good, LastCheckedAt: &good}
+	xDown := account.Account{ID: 10, Network: "x", State: account.Connected, LastError: down, LastGoodCheckAt: &good, LastCheckedAt: &checked}
 	lost := account.Account{ID: 9, Network: "bluesky", State: account.Disconnected, Reason: account.ReasonRevoked}
 	cases := []struct {
 		name string
@@ -29,6 +36,10 @@ func TestConnectivityWords(t *testing.T) {
 		{"all checks good: no banner", []account.Account{row(1, "https://mastodon.social", "")}, ""},
 		{"nothing reached: offline", []account.Account{row(1, "https://mastodon.social", down), row(2, "https://bsky.social", down), lost},
 			"Offline: SocialOmm could not reach any network since 06:43; countdowns are from the last good checks"},
+		{"profiles not checked since the trouble began do not count as reached", []account.Account{row(1, "https://mastodon.social", down), notChecked},
+			"Offline: SocialOmm could not reach any network since 06:43; countdowns are from the last good checks"},
+		{"a network without servers of its own is named by its title", []account.Account{xDown, row(4, "https://example.org", "")},
+			"Could not reach X since 06:43; their countdowns are from the last good checks"},
 		{"some reached: the others named once", []account.Account{row(1, "https://mastodon.social", down), row(2, "https://bsky.social", down),
 			row(3, "https://bsky.social", down), row(4, "https://example.org", "")},
 			"Could not reach mastodon.social, bsky.social since 06:43; their countdowns are from the last good checks"},
@@ -39,7 +50,7 @@ func TestConnectivityWords(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if got := connectivityText(c.list, testNow, time.UTC); got != c.want {
+			if got := connectivityText(c.list, func(n string) string { return strings.ToUpper(n[:1]) + n[1:] }, testNow, time.UTC); got != c.want {
 				t.Fatalf("got %q\nwant %q", got, c.want)
 			}
 		})

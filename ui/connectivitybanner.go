@@ -51,6 +51,7 @@ func (s *accountsScreen) showConnectivity() {
 	}
 	s.connectivityText.SetText(text)
 	s.connectivity.Show()
+	s.log.Debug("connectivity banner shown", "text", text)
 }
 
 // fillAttentionButtons puts at most maxBannerButtons Update buttons in the
