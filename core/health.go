@@ -165,6 +165,8 @@ func (e *Engine) checkAll(ctx context.Context, list []account.Account) {
 		}
 	}
 	down := newUnreachableServers()
+	batch := e.newOutcomeBatch(ctx)
+	defer batch.close()
 	var wg sync.WaitGroup
 	for _, a := range list {
 		if ctx.Err() != nil {
@@ -176,7 +178,7 @@ func (e *Engine) checkAll(ctx context.Context, list []account.Account) {
 		wg.Add(1)
 		go func(a account.Account) {
 			defer func() { <-all; <-net; wg.Done() }()
-			if _, err := e.check(ctx, a.ID, down); err != nil && ctx.Err() == nil {
+			if _, err := e.check(ctx, a.ID, down, batch); err != nil && ctx.Err() == nil {
 				e.logger.Warn("health: check", "account", a.ID, "err", err)
 			}
 		}(a)

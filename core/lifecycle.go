@@ -273,12 +273,13 @@ func describeTransition(a account.Account, now time.Time) string {
 // access disconnects the account with its reason; a network that cannot be
 // asked leaves the state alone and says so in LastError.
 func (e *Engine) Check(ctx context.Context, id int64) (account.Account, error) {
-	return e.check(ctx, id, nil)
+	return e.check(ctx, id, nil, nil)
 }
 
 // check is Check; during a sweep, down holds the servers already found
-// unreachable in it, so their other accounts are not asked again.
-func (e *Engine) check(ctx context.Context, id int64, down *unreachableServers) (account.Account, error) {
+// unreachable in it, so their other accounts are not asked again, and
+// batch takes the outcomes that move no state, to be saved together.
+func (e *Engine) check(ctx context.Context, id int64, down *unreachableServers, batch *outcomeBatch) (account.Account, error) {
 	a, err := e.Account(ctx, id)
 	if err != nil {
 		return a, err
@@ -343,6 +344,15 @@ func (e *Engine) check(ctx context.Context, id int64, down *unreachableServers) 
 	if held := e.heldProblem(a); held != "" && err == nil {
 		// The network took the renewed sign-in; the keyring did not.
 		a.LastError = held
+	}
+	if batch != nil && quiet(before, a) {
+		// Saved with the others of its batch, which then tells the
+		// subscribers once and raises any warning due.
+		if a.StateSince == nil {
+			a.StateSince = &now // as transition does
+		}
+		batch.add(before, a)
+		return a, nil
 	}
 	saved, err := e.transition(ctx, before, a, "")
 	if err == nil && saved.State == before.State {

@@ -489,6 +489,13 @@ say "health_sweep_server_bound_s $(printf '%.2f' "$sweep_bound") s"
 say "health_sweep_x_server_bound $(printf '%.3f' "$sweep_x") ratio"
 say "health_sweep_app_only_s $(printf '%.2f' "$(metric latency=0s wall_s)") s"
 
+echo "bench: offline sweep benchmark" >&2
+go test -run '^$' -bench OfflineSweep5000 -benchtime=3x ./core/ >"$logs/offline-sweep.txt" 2>&1 || die "offline sweep benchmark failed: $(tail -20 "$logs/offline-sweep.txt")"
+offline_ns=$(awk '$1 ~ /^BenchmarkOfflineSweep5000/ { print $3; exit }' "$logs/offline-sweep.txt")
+offline_s=$(awk -v n="$offline_ns" 'BEGIN { printf "%.2f", n / 1e9 }')
+say "offline_sweep_5000_s $offline_s s"
+verdict offline_sweep "$(holds "$offline_s < 3")" "$offline_s s for 5,000 seeded profiles, every server unreachable (target < 3 s)"
+
 # ---------------------------------------------------------------------------
 first_frame_verdict
 verdict rss "$(holds "$rss_app <= 1.5 * $rss_bare + 60")" \

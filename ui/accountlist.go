@@ -126,6 +126,15 @@ func (l *accountList) attentionLine() (string, []account.Account) {
 	return text, needing
 }
 
+// attentionTotal is how many accounts need the person, loaded or not.
+func (l *accountList) attentionTotal() int {
+	if l.counts != nil {
+		return l.counts.ByState[account.Disconnected] + l.counts.ByState[account.Expiring]
+	}
+	_, needing := attentionSummary(l.all)
+	return len(needing)
+}
+
 // setChecking shows an account as being checked until the next load.
 func (l *accountList) setChecking(id int64) {
 	for i := range l.accounts {
@@ -167,13 +176,10 @@ func nextCountdown(now time.Time, onScreen []account.Account) (time.Duration, bo
 }
 
 // countingDown is the expiry a row counts down to (or back from), or nil
-// when its second line says something else: why access was lost, or that
-// the network could not be asked.
+// when its second line says why access was lost. A check that could not
+// ask the network keeps the countdown.
 func countingDown(a account.Account) *time.Time {
-	switch {
-	case a.State == account.Disconnected && a.Reason != account.ReasonExpired:
-		return nil
-	case a.State != account.Disconnected && strings.HasPrefix(a.LastError, "Could not check"):
+	if a.State == account.Disconnected && a.Reason != account.ReasonExpired {
 		return nil
 	}
 	return a.ExpiresAt

@@ -152,7 +152,8 @@ func TestNextCountdown(t *testing.T) {
 		armed  bool
 	}{
 		{"no rows", nil, 0, false},
-		{"nothing counts down", []account.Account{revoked, unchecked, never}, 0, false},
+		{"nothing counts down", []account.Account{revoked, never}, 0, false},
+		{"a row that could not be checked keeps counting down", []account.Account{unchecked, never}, time.Minute, true},
 		{"minutes left: within the minute", []account.Account{inDays, inMinutes, revoked}, time.Minute, true},
 		{"days left: within the day", []account.Account{inDays}, 24 * time.Hour, true},
 		{"expired counts up", []account.Account{expired}, time.Minute, true},

@@ -70,6 +70,9 @@ type accountsScreen struct {
 	attention        *fyne.Container
 	attentionText    *widget.Label
 	attentionButtons *fyne.Container
+	// connectivity says which networks the checks could not reach.
+	connectivity     *fyne.Container
+	connectivityText *widget.Label
 	summary          *widget.Label
 	top              *fyne.Container // header and banners
 	body             *fyne.Container
@@ -176,9 +179,11 @@ func (s *accountsScreen) build() fyne.CanvasObject {
 	s.keyringBanner.Hide()
 
 	s.attentionText = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	s.attentionText.Truncation = fyne.TextTruncateEllipsis
+	s.connectivity, s.connectivityText = newConnectivityBanner()
 	s.attentionButtons = container.NewHBox()
 	s.attention = banner(theme.ColorNameError, theme.ErrorIcon(),
-		container.NewBorder(nil, nil, nil, s.attentionButtons, s.attentionText))
+		widthFree(container.NewBorder(nil, nil, nil, s.attentionButtons, s.attentionText)))
 	s.attention.Hide()
 
 	s.search = widget.NewEntry()
@@ -218,7 +223,7 @@ func (s *accountsScreen) build() fyne.CanvasObject {
 	// Until the first load, say so rather than flash the empty state.
 	s.body = container.NewStack(container.NewCenter(loading))
 
-	s.top = container.NewVBox(container.NewPadded(header), s.keyringBanner, s.attention, s.searchBar, widget.NewSeparator())
+	s.top = container.NewVBox(container.NewPadded(header), s.keyringBanner, s.connectivity, s.attention, s.searchBar, widget.NewSeparator())
 	return container.NewBorder(s.top, nil, nil, nil, s.body)
 }
 
@@ -379,6 +384,7 @@ func (s *accountsScreen) showLoaded(list []account.Account, counts *account.Coun
 	s.setLoaded(list, counts)
 	s.updateFilterChoices()
 	s.showAttention()
+	s.showConnectivity()
 	if len(list) == 0 {
 		s.searchBar.Hide()
 	} else {
@@ -438,7 +444,7 @@ func (s *accountsScreen) releaseAnnouncement() {
 }
 
 // showAttention fills the banner: how many profiles need reconnecting or
-// expire soon, and an Update button for the first few.
+// expire soon, and an Update button for the first two.
 func (s *accountsScreen) showAttention() {
 	text, needing := s.attentionLine()
 	if text == "" {
@@ -446,21 +452,7 @@ func (s *accountsScreen) showAttention() {
 		return
 	}
 	s.attentionText.SetText(text)
-	s.attentionButtons.Objects = nil
-	for i, a := range needing {
-		if i == 3 {
-			break
-		}
-		b := widget.NewButtonWithIcon("Update "+shortName(a), theme.ViewRefreshIcon(), func() { s.onUpdate(a) })
-		if i == 0 {
-			b.Importance = widget.HighImportance
-		}
-		s.attentionButtons.Objects = append(s.attentionButtons.Objects, b)
-	}
-	if s.onUpdateAll != nil && len(needing) > 1 {
-		s.attentionButtons.Objects = append(s.attentionButtons.Objects, widget.NewButtonWithIcon("Update all", theme.ViewRefreshIcon(), s.onUpdateAll))
-	}
-	s.attentionButtons.Refresh()
+	s.fillAttentionButtons(needing, s.attentionTotal())
 	s.attention.Show()
 }
 

@@ -34,7 +34,9 @@ func (s *accountsScreen) showDetail(a account.Account) {
 		widget.NewFormItem("Last check", widget.NewLabel(moment(a.LastCheckedAt))),
 		widget.NewFormItem("Last good check", widget.NewLabel(moment(a.LastGoodCheckAt))),
 	)
-	if a.LastError != "" {
+	if trouble := troubleDetail(a, now); trouble != "" {
+		form.Append("Could not check", wrapped(trouble))
+	} else if a.LastError != "" {
 		form.Append("Last problem", wrapped(a.LastError))
 	}
 	log := widget.NewLabel("Loading the activity log…")

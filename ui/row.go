@@ -28,7 +28,10 @@ type accountRow struct {
 	handle  *widget.Label
 	state   *canvas.Text
 	expires *widget.Label
-	more    *widget.Button
+	// mark says the last check could not ask the network; the countdown
+	// stays, and the detail has the words.
+	mark *widget.Icon
+	more *widget.Button
 }
 
 func newAccountRow(s *accountsScreen) *accountRow {
@@ -49,6 +52,7 @@ func newAccountRow(s *accountsScreen) *accountRow {
 	r.state.Alignment = fyne.TextAlignTrailing
 	r.expires = widget.NewLabelWithStyle("", fyne.TextAlignTrailing, fyne.TextStyle{})
 	r.expires.Truncation = fyne.TextTruncateEllipsis
+	r.mark = newTroubleMark()
 	r.more = widget.NewButtonWithIcon("", theme.MoreHorizontalIcon(), r.showMenu)
 	r.more.Importance = widget.LowImportance
 	r.ExtendBaseWidget(r)
@@ -60,7 +64,7 @@ func (r *accountRow) CreateRenderer() fyne.WidgetRenderer {
 	who := container.NewVBox(r.name, r.handle)
 	status := container.NewVBox(container.NewPadded(r.state), r.expires)
 	left := container.NewHBox(container.NewCenter(r.network), container.NewCenter(r.avatar))
-	right := container.NewHBox(container.NewGridWrap(fyne.NewSize(260, status.MinSize().Height), status), container.NewCenter(r.more))
+	right := container.NewHBox(container.NewGridWrap(fyne.NewSize(260, status.MinSize().Height), status), troubleSlot(r.mark), container.NewCenter(r.more))
 	return widget.NewSimpleRenderer(container.NewBorder(nil, nil, left, right, who, layout.NewSpacer()))
 }
 
@@ -82,6 +86,7 @@ func (r *accountRow) set(a account.Account, now time.Time) {
 	r.state.Text, r.state.Color = text, theme.Color(colour)
 	r.state.Refresh()
 	r.expires.SetText(expiryLine(a, now))
+	showTroubleMark(r.mark, a)
 	r.screen.countdownShown(a)
 }
 
@@ -108,9 +113,9 @@ func stateText(a account.Account) (string, fyne.ThemeColorName) {
 	return "Connected", theme.ColorNameSuccess
 }
 
-// expiryLine is "Expires in 23 days (4 Mar 2027)", or for a connection the
-// network could not be asked about, "Could not check: … (last good check 3
-// hours ago)".
+// expiryLine is "Expires in 23 days (4 Mar 2027)", also for a connection
+// the network could not be asked about (the countdown is the product; the
+// trouble is the row's mark and the connectivity banner).
 func expiryLine(a account.Account, now time.Time) string {
 	if a.State == account.Disconnected && a.Reason != account.ReasonExpired {
 		// The expiry no longer matters: say why access ended.
@@ -118,13 +123,6 @@ func expiryLine(a account.Account, now time.Time) string {
 			return why
 		}
 		return "SocialOmm's access no longer works."
-	}
-	if a.State != account.Disconnected && strings.HasPrefix(a.LastError, "Could not check") {
-		line := a.LastError
-		if a.LastGoodCheckAt != nil {
-			line += " (last good check " + ago(now, *a.LastGoodCheckAt) + ")"
-		}
-		return line
 	}
 	line := expiry.Describe(now, a.ExpiresAt)
 	if date := expiry.ShortDate(a.ExpiresAt, time.Local); date != "" {

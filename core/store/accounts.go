@@ -165,3 +165,55 @@ func (s *Store) DeleteAccount(ctx context.Context, id int64) error {
 	}
 	return nil
 }
+
+// SaveCheckOutcomes stores the outcomes of many checks in one transaction.
+// An account saved by anyone else since it was read for its check (its
+// state, reason or last check moved, or it was removed) keeps that newer
+// save: it is left out, and missing from the returned set of ids saved.
+func (s *Store) SaveCheckOutcomes(ctx context.Context, checked []account.Account) (map[int64]bool, error) {
+	now := unix(s.now())
+	saved := make(map[int64]bool, len(checked))
+	err := s.InTx(ctx, func(tx *sql.Tx) error {
+		clear(saved)
+		read, err := tx.PrepareContext(ctx, `SELECT state, reason, last_checked_at FROM accounts WHERE id = ?`)
+		if err != nil {
+			return err
+		}
+		defer read.Close()
+		update, err := tx.PrepareContext(ctx, `UPDATE accounts SET handle = ?, display_name = ?, avatar_url = ?,
+			profile_url = ?, state = ?, reason = ?, expires_at = ?, last_checked_at = ?, last_good_check_at = ?,
+			last_error = ?, updated_at = ?, state_since = ?, token_expires_at = ?, signed_in_at = ? WHERE id = ?`)
+		if err != nil {
+			return err
+		}
+		defer update.Close()
+		for _, a := range checked {
+			var state, reason string
+			var last sql.NullInt64
+			err := read.QueryRowContext(ctx, a.ID).Scan(&state, &reason, &last)
+			if errors.Is(err, sql.ErrNoRows) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			// The check moved last_checked_at to its own start; a row whose
+			// last check is newer, or whose state moved, was saved since.
+			if state != string(a.State) || reason != string(a.Reason) ||
+				(last.Valid && a.LastCheckedAt != nil && last.Int64 > unix(*a.LastCheckedAt)) {
+				continue
+			}
+			if _, err := update.ExecContext(ctx, a.Handle, a.DisplayName, a.AvatarURL, a.ProfileURL, string(a.State), string(a.Reason),
+				nullUnix(a.ExpiresAt), nullUnix(a.LastCheckedAt), nullUnix(a.LastGoodCheckAt), a.LastError, now,
+				nullUnix(a.StateSince), nullUnix(a.TokenExpiresAt), nullUnix(a.SignedInAt), a.ID); err != nil {
+				return err
+			}
+			saved[a.ID] = true
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return saved, nil
+}
