@@ -167,7 +167,18 @@ func TestBannerNeverWidensTheWindow(t *testing.T) {
 			t.Errorf("%d needing attention: content min width %.0f, wider than %.0f without the banner", n, got, base)
 		}
 		if n == 10 {
-			more := s.attentionButtons.Objects[len(s.attentionButtons.Objects)-1].(*widget.Button)
+			var more, all *widget.Button
+			for _, o := range s.attentionButtons.Objects {
+				switch b := o.(*widget.Button); {
+				case strings.HasPrefix(b.Text, "and "):
+					more = b
+				case b.Text == "Update all":
+					all = b
+				}
+			}
+			if more == nil || all == nil {
+				t.Fatalf("10 needing attention: the banner lacks \"and N more\" or Update all")
+			}
 			test.Tap(more)
 			if s.filter.Selected != filterAttention || len(s.accounts) != 10 {
 				t.Errorf("and N more: filter %q, %d shown", s.filter.Selected, len(s.accounts))
