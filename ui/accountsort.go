@@ -77,7 +77,9 @@ func (l *accountList) comparer(col column) func(a, b account.Account) int {
 	case columnNetwork:
 		return func(a, b account.Account) int { return strings.Compare(l.title(a.Network), l.title(b.Network)) }
 	case columnHandle:
-		return func(a, b account.Account) int { return strings.Compare(strings.ToLower(a.Handle), strings.ToLower(b.Handle)) }
+		return func(a, b account.Account) int {
+			return strings.Compare(strings.ToLower(a.Handle), strings.ToLower(b.Handle))
+		}
 	case columnState:
 		return func(a, b account.Account) int { return cmp.Compare(stateRank(a.State), stateRank(b.State)) }
 	case columnCountdown:
@@ -85,7 +87,9 @@ func (l *accountList) comparer(col column) func(a, b account.Account) int {
 	case columnLastCheck:
 		return func(a, b account.Account) int { return compareTimes(a.LastCheckedAt, b.LastCheckedAt) }
 	}
-	return func(a, b account.Account) int { return strings.Compare(strings.ToLower(nameOf(a)), strings.ToLower(nameOf(b))) }
+	return func(a, b account.Account) int {
+		return strings.Compare(strings.ToLower(nameOf(a)), strings.ToLower(nameOf(b)))
+	}
 }
 
 // stateRank orders states by how much they need the person: lost first.
