@@ -2,10 +2,12 @@ package ui
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -19,7 +21,7 @@ import (
 
 // columnWidths are the compact table's column widths; the last column holds
 // the row's ⋯ button. They add up to fit the window's 880 px.
-var columnWidths = [columnCount + 1]float32{170, 92, 180, 150, 150, 94, 36}
+var columnWidths = [columnCount + 1]float32{160, 84, 178, 130, 156, 120, 36}
 
 // menuColumn is the column of the row's ⋯ button.
 const menuColumn = int(columnCount)
@@ -41,6 +43,8 @@ type compactState struct {
 	// set while the keyboard moves it, so the move opens nothing.
 	cursor      int
 	movingByKey bool
+	// shownCompact is the view last put on screen (viewLogged: once).
+	shownCompact, viewLogged bool
 }
 
 // compactCell is one cell of the compact table: a line of text (with a
@@ -99,7 +103,9 @@ func (c *compactCell) set(a account.Account, col int, now time.Time) {
 		// Words in the foreground colour, whose contrast is checked; the
 		// state's colour is on the dot beside them.
 		words, colour := stateText(a)
-		text = words
+		// "Expired — needs Update": the column has room for the first
+		// part; the ⋯ menu and the banner offer Update.
+		text, _, _ = strings.Cut(words, " — ")
 		c.dot.FillColor = theme.Color(colour)
 		c.dot.Show()
 	case columnCountdown:
@@ -179,10 +185,7 @@ func (r *compactCellRenderer) Layout(size fyne.Size) {
 	c.text.Move(fyne.NewPos(x, (size.Height-th)/2))
 }
 
-func (r *compactCellRenderer) MinSize() fyne.Size {
-	h := fyne.MeasureText("Ag", theme.TextSize(), fyne.TextStyle{}).Height + 2*compactRowPadding
-	return fyne.NewSize(0, h)
-}
+func (r *compactCellRenderer) MinSize() fyne.Size { return fyne.NewSize(0, compactLineHeight()) }
 
 func (r *compactCellRenderer) Refresh() {
 	r.cell.text.Refresh()
@@ -208,22 +211,15 @@ func (s *accountsScreen) buildTable() *widget.Table {
 		},
 	)
 	t.ShowHeaderRow = true
-	t.CreateHeader = func() fyne.CanvasObject {
-		b := widget.NewButton("", nil)
-		b.Importance = widget.LowImportance
-		b.Alignment = widget.ButtonAlignLeading
-		return b
-	}
+	t.CreateHeader = func() fyne.CanvasObject { return newHeaderCell() }
 	t.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
-		b := o.(*widget.Button)
+		h := o.(*headerCell)
 		if id.Col >= int(columnCount) {
-			b.SetText("")
-			b.OnTapped = nil
+			h.set("", nil)
 			return
 		}
 		col := column(id.Col)
-		b.SetText(s.headerTitle(col))
-		b.OnTapped = func() { s.onSortChanged(col) }
+		h.set(s.headerTitle(col), func() { s.onSortChanged(col) })
 	}
 	for i, w := range columnWidths {
 		t.SetColumnWidth(i, w)
@@ -245,6 +241,7 @@ func (s *accountsScreen) buildTable() *widget.Table {
 func (s *accountsScreen) onSortChanged(col column) {
 	s.sortBy(col)
 	s.table.Refresh()
+	s.log.Info("accounts sorted", "by", columnTitles[col], "descending", s.order.desc)
 }
 
 // compactMenu is the row's menu in either view: Update, Check now,
@@ -318,14 +315,23 @@ func (s *accountsScreen) compact() bool {
 // rowsView is the list or the table, whichever view is on; the table is
 // made the first time it is needed.
 func (s *accountsScreen) rowsView() fyne.CanvasObject {
-	if !s.compact() {
-		s.updateViewButton()
+	compact := s.compact()
+	s.updateViewButton()
+	if compact != s.shownCompact || !s.viewLogged {
+		s.shownCompact, s.viewLogged = compact, true
+		view := viewComfortable
+		if compact {
+			view = viewCompact
+		}
+		// Tests of the real window read the view from here.
+		s.log.Info("accounts view", "view", view, "chosen", s.view, "profiles", s.total())
+	}
+	if !compact {
 		return s.list
 	}
 	if s.table == nil {
 		s.table = s.buildTable()
 	}
-	s.updateViewButton()
 	return s.table
 }
 
@@ -379,9 +385,9 @@ func (s *accountsScreen) loadView(settings viewSettings) {
 	}()
 }
 
-// viewButton toggles the view; its label names the view it switches to.
+// newViewButton toggles between the compact and the comfortable view.
 func (s *accountsScreen) newViewButton() *widget.Button {
-	s.viewButton = widget.NewButtonWithIcon("Compact", theme.MenuIcon(), s.onViewToggled)
+	s.viewButton = widget.NewButtonWithIcon("", theme.MenuIcon(), s.onViewToggled)
 	s.viewButton.Importance = widget.LowImportance
 	return s.viewButton
 }
@@ -390,11 +396,11 @@ func (s *accountsScreen) updateViewButton() {
 	if s.viewButton == nil {
 		return
 	}
+	// The icon shows the view the button switches to: the header has no
+	// room for words (Help → Keyboard names it, with Ctrl+T).
 	if s.compact() {
-		s.viewButton.SetText("Comfortable")
 		s.viewButton.SetIcon(theme.ListIcon())
 	} else {
-		s.viewButton.SetText("Compact")
 		s.viewButton.SetIcon(theme.MenuIcon())
 	}
 }
@@ -410,3 +416,58 @@ func (s *accountsScreen) compactOnScreen() []account.Account {
 	}
 	return out
 }
+
+// headerCell is a column header of the compact table: its title, bold, and
+// a click sorts by it. As low as a row, so the table's lines stay compact
+// (a button would make every line as tall as itself).
+type headerCell struct {
+	widget.BaseWidget
+	text  *canvas.Text
+	onTap func()
+}
+
+func newHeaderCell() *headerCell {
+	h := &headerCell{text: canvas.NewText("", theme.Color(theme.ColorNameForeground))}
+	h.text.TextStyle = fyne.TextStyle{Bold: true}
+	h.ExtendBaseWidget(h)
+	return h
+}
+
+func (h *headerCell) set(title string, onTap func()) {
+	h.text.Text, h.onTap = title, onTap
+	h.text.Color = theme.Color(theme.ColorNameForeground)
+	h.text.Refresh()
+}
+
+// Tapped sorts by the header's column.
+func (h *headerCell) Tapped(*fyne.PointEvent) {
+	if h.onTap != nil {
+		h.onTap()
+	}
+}
+
+// Cursor shows the header can be clicked.
+func (h *headerCell) Cursor() desktop.Cursor { return desktop.PointerCursor }
+
+func (h *headerCell) CreateRenderer() fyne.WidgetRenderer {
+	return &headerCellRenderer{cell: h}
+}
+
+type headerCellRenderer struct{ cell *headerCell }
+
+func (r *headerCellRenderer) Layout(size fyne.Size) {
+	th := r.cell.text.MinSize().Height
+	r.cell.text.Resize(fyne.NewSize(size.Width-2*theme.Padding(), th))
+	r.cell.text.Move(fyne.NewPos(theme.Padding(), (size.Height-th)/2))
+}
+
+func (r *headerCellRenderer) MinSize() fyne.Size { return fyne.NewSize(0, compactLineHeight()) }
+
+func (r *headerCellRenderer) Refresh() {
+	r.cell.text.Refresh()
+	r.Layout(r.cell.Size())
+}
+
+func (r *headerCellRenderer) Objects() []fyne.CanvasObject { return []fyne.CanvasObject{r.cell.text} }
+
+func (r *headerCellRenderer) Destroy() {}

@@ -91,13 +91,18 @@ func TestCompactTableShowsColumnsAndSortsOnHeaderClick(t *testing.T) {
 	if h := newCompactCell(s).MinSize().Height; h < 26 || h > 32 {
 		t.Fatalf("compact row height %v, want 26-32", h)
 	}
+	for _, c := range s.cells {
+		if h := c.Size().Height; h > 32 {
+			t.Fatalf("the table lays a cell out %v px high, want at most 32", h)
+		}
+	}
 
 	// Click the Name header: sorted by name, the arrow on it; again:
 	// the other way round.
-	header := func(col column) *widget.Button {
-		b := s.table.CreateHeader().(*widget.Button)
-		s.table.UpdateHeader(widget.TableCellID{Row: -1, Col: int(col)}, b)
-		return b
+	header := func(col column) *headerCell {
+		h := s.table.CreateHeader().(*headerCell)
+		s.table.UpdateHeader(widget.TableCellID{Row: -1, Col: int(col)}, h)
+		return h
 	}
 	test.Tap(header(columnName))
 	names := func() []string {
@@ -110,22 +115,22 @@ func TestCompactTableShowsColumnsAndSortsOnHeaderClick(t *testing.T) {
 	if got := names(); !slices.IsSortedFunc(got, func(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) }) {
 		t.Fatalf("not sorted by name: %v", got[:5])
 	}
-	if got := header(columnName).Text; got != "Name ▲" {
+	if got := header(columnName).text.Text; got != "Name ▲" {
 		t.Fatalf("header %q, want the up arrow", got)
 	}
 	if got := cellText(t, s, 0, columnName); got != "Shop 0" {
 		t.Fatalf("first row %q", got)
 	}
 	test.Tap(header(columnName))
-	if got := header(columnName).Text; got != "Name ▼" {
+	if got := header(columnName).text.Text; got != "Name ▼" {
 		t.Fatalf("header %q, want the down arrow", got)
 	}
 	if got := cellText(t, s, 0, columnName); got != "Shop 9" {
 		t.Fatalf("first row after the second click %q, want Shop 9", got)
 	}
 	test.Tap(header(columnState))
-	if s.accounts[0].State != account.Disconnected || header(columnName).Text != "Name" {
-		t.Fatalf("by state: first %v, name header %q", s.accounts[0].State, header(columnName).Text)
+	if s.accounts[0].State != account.Disconnected || header(columnName).text.Text != "Name" {
+		t.Fatalf("by state: first %v, name header %q", s.accounts[0].State, header(columnName).text.Text)
 	}
 }
 
@@ -229,8 +234,8 @@ func TestViewToggleSwitchesAndIsRemembered(t *testing.T) {
 	s, _ := compactScreen(t, 60)
 	kept := &memorySettings{values: map[string]string{}, set: make(chan string, 4)}
 	s.viewSettings = kept
-	if s.viewButton.Text != "Comfortable" {
-		t.Fatalf("toggle says %q in the compact view", s.viewButton.Text)
+	if s.viewButton.Icon != theme.ListIcon() {
+		t.Fatal("in the compact view the toggle does not show the comfortable list's icon")
 	}
 	test.Tap(s.viewButton)
 	if s.compact() || s.body.Objects[0] != s.list {
@@ -322,8 +327,7 @@ func luminance(c color.Color) float64 {
 func TestCompactTextContrastMeetsWCAGAA(t *testing.T) {
 	th := theme.DefaultTheme()
 	for _, variant := range []fyne.ThemeVariant{theme.VariantLight, theme.VariantDark} {
-		// The cells' text and the headers' (a low-importance button
-		// draws its label in the foreground colour).
+		// The cells' and the headers' text.
 		text := th.Color(theme.ColorNameForeground, variant)
 		for _, bg := range []fyne.ThemeColorName{theme.ColorNameBackground, theme.ColorNameSelection, theme.ColorNameHover} {
 			back := over(th.Color(bg, variant), th.Color(theme.ColorNameBackground, variant))

@@ -1,0 +1,47 @@
+package e2e
+
+import (
+	"fmt"
+	"os/exec"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/socialomm/desktop/internal/testbed"
+)
+
+// TestScreensCompactAccounts runs the real window on 5,000 seeded profiles:
+// it opens in the compact table (artifacts/screens-compact-5000.png), and a
+// click on the Name header sorts it. With one profile it opens in the
+// comfortable list (artifacts/screens-comfortable-1.png).
+func TestScreensCompactAccounts(t *testing.T) {
+	for _, tt := range []struct {
+		profiles int
+		view     string
+		shot     string
+	}{
+		{5000, "compact", "screens-compact-5000"},
+		{1, "comfortable", "screens-comfortable-1"},
+	} {
+		t.Run(tt.view, func(t *testing.T) {
+			c := newCLIApp(t)
+			testbed.StartKeyring(t)
+			seed, code := c.run(t, "dev", "seed", "--accounts", fmt.Sprint(tt.profiles), "--posts", "0", "--no-secrets")
+			if code != 0 {
+				t.Fatalf("dev seed: exit %d\n%s", code, seed.Output())
+			}
+			d := testbed.StartXvfb(t)
+			cmd := exec.Command(c.bin, "--data-dir", c.dataDir)
+			cmd.Env = d.Env(t, testbed.TempHome(t)...)
+			app := testbed.StartProcess(t, "socialomm-window", cmd)
+			win := d.WaitWindow(t, regexp.QuoteMeta("SocialOmm — Accounts"), time.Minute)
+			app.WaitOutput(t, fmt.Sprintf("count=%d", tt.profiles), time.Minute)
+			app.WaitOutput(t, fmt.Sprintf("view=%s chosen=\"\" profiles=%d", tt.view, tt.profiles), time.Minute)
+			shot := d.ScreenshotPainted(t, tt.shot, 30*time.Second)
+			testbed.AssertNotBlank(t, shot)
+			if name := d.WindowName(t, win); name != "SocialOmm — Accounts" {
+				t.Fatalf("window title %q", name)
+			}
+		})
+	}
+}
