@@ -10,6 +10,10 @@ import (
 	"github.com/socialomm/desktop/internal/testbed"
 )
 
+// Where the compact table's Name header sits under the banner and the
+// search bar (880x600 window at the top left).
+const nameHeaderX, nameHeaderY = 30, 179
+
 // TestScreensCompactAccounts runs the real window on 5,000 seeded profiles:
 // it opens in the compact table (artifacts/screens-compact-5000.png), and a
 // click on the Name header sorts it. With one profile it opens in the
@@ -42,6 +46,20 @@ func TestScreensCompactAccounts(t *testing.T) {
 			if name := d.WindowName(t, win); name != "SocialOmm — Accounts" {
 				t.Fatalf("window title %q", name)
 			}
+			if tt.view != "compact" {
+				return
+			}
+			// A click on the Name header sorts by name; a second turns
+			// the order round.
+			d.Click(t, nameHeaderX, nameHeaderY)
+			app.WaitOutput(t, "by=Name descending=false", 30*time.Second)
+			d.Click(t, nameHeaderX, nameHeaderY)
+			app.WaitOutput(t, "by=Name descending=true", 30*time.Second)
+			testbed.AssertNotBlank(t, d.ScreenshotPainted(t, tt.shot+"-sorted", 30*time.Second))
+			// The keyboard reaches Settings: Ctrl+, in the real window.
+			xdotool(t, d, "windowfocus", "--sync", win)
+			xdotool(t, d, "key", "ctrl+comma")
+			d.WaitWindow(t, regexp.QuoteMeta("SocialOmm — Settings"), 30*time.Second)
 		})
 	}
 }
