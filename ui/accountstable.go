@@ -37,8 +37,8 @@ type compactState struct {
 	viewSettings viewSettings
 	viewButton   *widget.Button
 	table        *widget.Table
-	// cells are the table's cells made so far.
-	cells []*compactCell
+	// cells are the table's cells shown so far.
+	cells map[*compactCell]struct{}
 	// cursor is the row the keyboard is on (-1: none); movingByKey is
 	// set while the keyboard moves it, so the move opens nothing.
 	cursor      int
@@ -69,7 +69,6 @@ func newCompactCell(s *accountsScreen) *compactCell {
 	c.more = widget.NewButtonWithIcon("", theme.MoreHorizontalIcon(), func() { s.showCompactMenu(c.account, c.more) })
 	c.more.Importance = widget.LowImportance
 	c.ExtendBaseWidget(c)
-	s.cells = append(s.cells, c)
 	return c
 }
 
@@ -80,6 +79,14 @@ func (c *compactCell) CreateRenderer() fyne.WidgetRenderer {
 // set shows one cell of account a.
 func (c *compactCell) set(a account.Account, col int, now time.Time) {
 	c.account, c.col = a, col
+	// Counted once shown: the table also makes a template cell at each
+	// refresh, which never shows.
+	if _, ok := c.screen.cells[c]; !ok {
+		if c.screen.cells == nil {
+			c.screen.cells = map[*compactCell]struct{}{}
+		}
+		c.screen.cells[c] = struct{}{}
+	}
 	if col == menuColumn {
 		c.text.Hide()
 		c.dot.Hide()
@@ -241,7 +248,11 @@ func (s *accountsScreen) buildTable() *widget.Table {
 func (s *accountsScreen) onSortChanged(col column) {
 	s.sortBy(col)
 	s.table.Refresh()
-	s.log.Info("accounts sorted", "by", columnTitles[col], "descending", s.order.desc)
+	first := ""
+	if len(s.accounts) > 0 {
+		first = nameOf(s.accounts[0])
+	}
+	s.log.Info("accounts sorted", "by", columnTitles[col], "descending", s.order.desc, "first", first)
 }
 
 // compactMenu is the row's menu in either view: Update, Check now,
@@ -409,7 +420,7 @@ func (s *accountsScreen) updateViewButton() {
 // on screen and a few kept for scrolling), for the countdown timer.
 func (s *accountsScreen) compactOnScreen() []account.Account {
 	var out []account.Account
-	for _, c := range s.cells {
+	for c := range s.cells {
 		if c.account.ID != 0 && column(c.col) == columnCountdown {
 			out = append(out, c.account)
 		}

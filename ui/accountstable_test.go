@@ -65,6 +65,15 @@ func TestDefaultViewIsCompactOnceTheProfilesFillTheWindow(t *testing.T) {
 	if !many.compact() || many.table == nil || many.body.Objects[0] != many.table {
 		t.Fatal("60 profiles: want the compact table")
 	}
+	// Refreshing (each keystroke in the search does) keeps no cells
+	// beyond those on screen.
+	for range 20 {
+		many.search.SetText("shop")
+		many.search.SetText("")
+	}
+	if n := len(many.cells); n > 30*len(columnWidths) {
+		t.Fatalf("%d cells kept after 40 searches", n)
+	}
 }
 
 func TestCompactTableShowsColumnsAndSortsOnHeaderClick(t *testing.T) {
@@ -91,7 +100,7 @@ func TestCompactTableShowsColumnsAndSortsOnHeaderClick(t *testing.T) {
 	if h := newCompactCell(s).MinSize().Height; h < 26 || h > 32 {
 		t.Fatalf("compact row height %v, want 26-32", h)
 	}
-	for _, c := range s.cells {
+	for c := range s.cells {
 		if h := c.Size().Height; h > 32 {
 			t.Fatalf("the table lays a cell out %v px high, want at most 32", h)
 		}

@@ -128,7 +128,7 @@ func (s *accountsScreen) openCursorMenu() {
 func (s *accountsScreen) menuButtonOf(id int64) fyne.CanvasObject {
 	d := fyne.CurrentApp().Driver()
 	if s.compact() {
-		for _, c := range s.cells {
+		for c := range s.cells {
 			if c.col == menuColumn && c.account.ID == id && c.Visible() && d.CanvasForObject(c.more) != nil {
 				return c.more
 			}
