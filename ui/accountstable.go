@@ -375,17 +375,21 @@ func (s *accountsScreen) onViewToggled() {
 	}
 }
 
-// loadView reads the kept view, off the UI goroutine, and shows it.
-func (s *accountsScreen) loadView(settings viewSettings) {
+// loadView reads the kept view, off the UI goroutine, and shows it; done
+// is closed once it is applied (or there was none).
+func (s *accountsScreen) loadView(settings viewSettings) (done <-chan struct{}) {
 	s.viewSettings = settings
+	applied := make(chan struct{})
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		view, err := settings.Get(ctx, viewSettingKey)
 		if err != nil || view == viewAuto || view == "" {
+			close(applied)
 			return
 		}
 		fyne.Do(func() {
+			defer close(applied)
 			if s.view == viewAuto || s.view == "" {
 				s.view = view
 				if len(s.all) > 0 {
@@ -394,6 +398,7 @@ func (s *accountsScreen) loadView(settings viewSettings) {
 			}
 		})
 	}()
+	return applied
 }
 
 // newViewButton toggles between the compact and the comfortable view.

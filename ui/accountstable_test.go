@@ -4,7 +4,6 @@ import (
 	"context"
 	"image/color"
 	"math"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -264,18 +263,13 @@ func TestViewToggleSwitchesAndIsRemembered(t *testing.T) {
 	// A window opened later starts in the kept view, whatever the count.
 	other, _ := compactScreen(t, 2)
 	kept.values[viewSettingKey] = "compact"
-	other.loadView(kept)
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		var compact bool
-		fyne.DoAndWait(func() { compact = other.compact() && other.body.Objects[0] == other.table })
-		if compact {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the kept compact view was not applied")
-		}
-		runtime.Gosched()
+	select {
+	case <-other.loadView(kept):
+	case <-time.After(10 * time.Second):
+		t.Fatal("the kept view was never read")
+	}
+	if !other.compact() || other.body.Objects[0] != other.table {
+		t.Fatal("the kept compact view was not applied")
 	}
 }
 
