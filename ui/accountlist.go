@@ -33,6 +33,8 @@ type accountList struct {
 	counts *account.Counts
 	// shownCount is how many the summary says are shown.
 	shownCount int
+	// order is the column the compact table sorts by (accountsort.go).
+	order accountSort
 }
 
 // setLoaded takes a fresh load: every account (counts nil), or the first
@@ -101,6 +103,7 @@ func (l *accountList) applyFilter(search, choice string) {
 		}
 	}
 	l.accounts = shown
+	l.sortShown()
 	// While only the first screenful is loaded, a search counts what it
 	// found among those; the rest follows within moments.
 	l.shownCount = len(shown)

@@ -49,6 +49,7 @@ type navigation struct {
 type accountsScreen struct {
 	accountList
 	accountsLoader
+	compactState
 
 	window  fyne.Window
 	backend accountsBackend
@@ -133,6 +134,7 @@ func newUnbuiltAccountsScreen(a fyne.App, backend accountsBackend, nav navigatio
 	w := a.NewWindow("SocialOmm — Accounts")
 	s := &accountsScreen{window: w, backend: backend, nets: networksOf(backend), nav: nav, avatars: map[string]fyne.Resource{},
 		log: slog.New(slog.DiscardHandler)}
+	s.cursor = -1
 	s.accountList = accountList{title: s.nets.title, networks: s.nets.catalog.Names()}
 	s.accountsLoader.init(backend, func() *slog.Logger { return s.log }, s.showLoaded)
 	w.SetOnClosed(s.stopCountdown)
@@ -141,6 +143,7 @@ func newUnbuiltAccountsScreen(a fyne.App, backend accountsBackend, nav navigatio
 
 func (s *accountsScreen) buildWindow() {
 	s.window.SetContent(s.build())
+	s.addShortcuts()
 	// macOS shows it in the system menu bar, where people look for it.
 	// Elsewhere Fyne draws it as a bar inside the window: a second row
 	// repeating the header's buttons, and a cost to every first frame.
@@ -166,6 +169,8 @@ func (s *accountsScreen) build() fyne.CanvasObject {
 	header := container.NewBorder(nil, nil,
 		container.NewHBox(title, container.NewVBox(layout.NewSpacer(), s.summary)),
 		container.NewHBox(
+			s.newViewButton(),
+			s.newHelpButton(),
 			navButton("Compose", theme.DocumentCreateIcon(), s.nav.compose),
 			navButton("Queue", theme.ListIcon(), s.nav.queue),
 			navButton("Settings", theme.SettingsIcon(), s.nav.settings),
@@ -208,6 +213,10 @@ func (s *accountsScreen) build() fyne.CanvasObject {
 	)
 	s.list.HideSeparators = false
 	s.list.OnSelected = func(id widget.ListItemID) {
+		s.cursor = id
+		if s.movingByKey {
+			return
+		}
 		s.list.UnselectAll()
 		if id < len(s.accounts) {
 			s.showDetail(s.accounts[id])
@@ -475,10 +484,10 @@ func (s *accountsScreen) applyFilter() {
 	case len(s.accounts) == 0:
 		s.body.Objects = []fyne.CanvasObject{s.noMatch}
 	default:
-		s.body.Objects = []fyne.CanvasObject{s.list}
+		s.body.Objects = []fyne.CanvasObject{s.rowsView()}
 	}
 	s.body.Refresh()
-	s.list.Refresh()
+	s.refreshRows()
 }
 
 // scheduleCountdown arms the one timer of the whole list for the moment the
@@ -497,6 +506,7 @@ func (s *accountsScreen) scheduleCountdown() {
 			onScreen = append(onScreen, r.account)
 		}
 	}
+	onScreen = append(onScreen, s.compactOnScreen()...)
 	now := s.backend.Now()
 	wait, ok := nextCountdown(now, onScreen)
 	s.timerMu.Lock()
@@ -520,7 +530,7 @@ func (s *accountsScreen) scheduleCountdown() {
 			if s.onRedraw != nil {
 				s.onRedraw()
 			}
-			s.list.Refresh()
+			s.refreshRows()
 			s.scheduleCountdown()
 		})
 	})

@@ -445,23 +445,32 @@ func TestCountdownFollowsTheRowsOnScreen(t *testing.T) {
 	soon := testNow.Add(30*time.Minute + 10*time.Second)
 	list = append(list, account.Account{ID: 99, Network: "mastodon", Handle: "@soon@example.org",
 		State: account.Expiring, ExpiresAt: &soon})
-	b := &fakeBackend{now: testNow, accounts: list}
-	s, _ := newTestScreen(t, b)
-	s.window.Resize(fyne.NewSize(880, 600))
-	s.list.Refresh()
-	s.scheduleCountdown()
-	s.timerMu.Lock()
-	armed := s.countdownAt
-	s.timerMu.Unlock()
-	if !armed.IsZero() {
-		t.Fatalf("countdown armed for %s with only lost profiles on screen", armed.Sub(testNow))
-	}
-	s.list.ScrollToBottom()
-	s.timerMu.Lock()
-	armed = s.countdownAt
-	s.timerMu.Unlock()
-	// Its text, "Expires in 30 minutes", changes within the minute.
-	if want := testNow.Add(expiry.NextChange(testNow, &soon)); !armed.Equal(want) || armed.Sub(testNow) > time.Minute {
-		t.Fatalf("after scrolling to the profile expiring soon the countdown fires at +%s, want +%s", armed.Sub(testNow), want.Sub(testNow))
+	for _, view := range []string{viewComfortable, viewCompact} {
+		t.Run(view, func(t *testing.T) {
+			b := &fakeBackend{now: testNow, accounts: list}
+			s, _ := newTestScreen(t, b)
+			s.window.Resize(fyne.NewSize(880, 600))
+			s.view = view
+			s.applyFilter()
+			s.scheduleCountdown()
+			s.timerMu.Lock()
+			armed := s.countdownAt
+			s.timerMu.Unlock()
+			if !armed.IsZero() {
+				t.Fatalf("countdown armed for %s with only lost profiles on screen", armed.Sub(testNow))
+			}
+			if view == viewCompact {
+				s.table.ScrollToBottom()
+			} else {
+				s.list.ScrollToBottom()
+			}
+			s.timerMu.Lock()
+			armed = s.countdownAt
+			s.timerMu.Unlock()
+			// Its text, "Expires in 30 minutes", changes within the minute.
+			if want := testNow.Add(expiry.NextChange(testNow, &soon)); !armed.Equal(want) || armed.Sub(testNow) > time.Minute {
+				t.Fatalf("after scrolling to the profile expiring soon the countdown fires at +%s, want +%s", armed.Sub(testNow), want.Sub(testNow))
+			}
+		})
 	}
 }

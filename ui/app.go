@@ -105,6 +105,7 @@ func newShell(a fyne.App, engine *core.Engine, logger *slog.Logger, firstLoad fu
 	s := &shell{app: a, engine: engine, logger: logger, others: map[string]fyne.Window{}}
 	s.accounts = newUnbuiltAccountsScreen(a, engine, s.navigation())
 	s.accounts.log = logger
+	s.accounts.loadView(engine.Settings())
 	// The database is read while the widgets are made.
 	first := s.accounts.startLoading()
 	built := time.Now()

@@ -51,6 +51,7 @@ var defs = []Def{
 	{Key: "schedule.grace_minutes", Default: "60", Help: "How late a post missed while SocialOmm was closed may still go out (minutes).", Normalize: intRange(0, 10080)},
 	{Key: "app.autostart", Default: "off", Help: "Start SocialOmm in the tray when you log in (on/off); kept as an autostart entry in your config folder, not in the database.", Normalize: onOff},
 	{Key: "calendar.folder", Default: "", Help: "Folder in which SocialOmm keeps an expiry calendar (socialomm-connections.ics) up to date; empty: none.", Normalize: folderPath},
+	{Key: "ui.accounts.view", Default: "auto", Help: "How the Accounts window lists profiles: auto (compact once they fill the window), comfortable or compact.", Normalize: oneOf("auto", "comfortable", "compact")},
 	{Key: "schedule.release_held", Default: "ask", Help: "After an Update, held posts wait for your choice (ask: Publish now, Keep their times or Skip old ones; `socialomm posts release`) or go out automatically (auto).", Normalize: oneOf("ask", "auto")},
 
 	// The networks that need the person's own app keys. Client ids are

@@ -1,0 +1,489 @@
+package ui
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/socialomm/desktop/core/account"
+	"github.com/socialomm/desktop/core/expiry"
+)
+
+// The compact view lists each profile on one line of a table: name,
+// network, handle, state, countdown and last check, sortable by column.
+// It suits many profiles; the comfortable list (row.go) suits a few.
+
+// columnWidths are the compact table's column widths; the last column holds
+// the row's ⋯ button. They add up to fit the window's 880 px.
+var columnWidths = [columnCount + 1]float32{160, 84, 178, 130, 156, 120, 36}
+
+// menuColumn is the column of the row's ⋯ button.
+const menuColumn = int(columnCount)
+
+// compactRowPadding is the space above and below a compact line's text.
+const compactRowPadding = 5
+
+// compactState is the Accounts window's compact view and keyboard state;
+// UI goroutine only.
+type compactState struct {
+	// view is the chosen view (viewAuto until the person toggles it).
+	view         string
+	viewSettings viewSettings
+	viewButton   *widget.Button
+	table        *widget.Table
+	// cells are the table's cells shown so far.
+	cells map[*compactCell]struct{}
+	// cursor is the row the keyboard is on (-1: none); movingByKey is
+	// set while the keyboard moves it, so the move opens nothing.
+	cursor      int
+	movingByKey bool
+	// shownCompact is the view last put on screen (viewLogged: once).
+	shownCompact, viewLogged bool
+}
+
+// compactCell is one cell of the compact table: a line of text (with a
+// state dot in the State column) or, in the last column, the ⋯ button.
+type compactCell struct {
+	widget.BaseWidget
+	screen  *accountsScreen
+	account account.Account
+	col     int
+
+	dot  *canvas.Circle
+	text *canvas.Text
+	more *widget.Button
+	// full is the text before it was cut to the column's width.
+	full string
+}
+
+func newCompactCell(s *accountsScreen) *compactCell {
+	c := &compactCell{screen: s}
+	c.dot = canvas.NewCircle(theme.Color(theme.ColorNameSuccess))
+	c.text = canvas.NewText("", theme.Color(theme.ColorNameForeground))
+	c.more = widget.NewButtonWithIcon("", theme.MoreHorizontalIcon(), func() { s.showCompactMenu(c.account, c.more) })
+	c.more.Importance = widget.LowImportance
+	c.ExtendBaseWidget(c)
+	return c
+}
+
+func (c *compactCell) CreateRenderer() fyne.WidgetRenderer {
+	return &compactCellRenderer{cell: c}
+}
+
+// set shows one cell of account a.
+func (c *compactCell) set(a account.Account, col int, now time.Time) {
+	c.account, c.col = a, col
+	// Counted once shown: the table also makes a template cell at each
+	// refresh, which never shows.
+	if _, ok := c.screen.cells[c]; !ok {
+		if c.screen.cells == nil {
+			c.screen.cells = map[*compactCell]struct{}{}
+		}
+		c.screen.cells[c] = struct{}{}
+	}
+	if col == menuColumn {
+		c.text.Hide()
+		c.dot.Hide()
+		c.more.Show()
+		return
+	}
+	c.more.Hide()
+	c.text.Show()
+	c.text.Color = theme.Color(theme.ColorNameForeground)
+	c.dot.Hide()
+	var text string
+	switch column(col) {
+	case columnName:
+		text = nameOf(a)
+		c.text.TextStyle = fyne.TextStyle{Bold: true}
+	case columnNetwork:
+		text = c.screen.nets.title(a.Network)
+	case columnHandle:
+		text = a.Handle
+	case columnState:
+		// Words in the foreground colour, whose contrast is checked; the
+		// state's colour is on the dot beside them.
+		words, colour := stateText(a)
+		// "Expired — needs Update": the column has room for the first
+		// part; the ⋯ menu and the banner offer Update.
+		text, _, _ = strings.Cut(words, " — ")
+		c.dot.FillColor = theme.Color(colour)
+		c.dot.Show()
+	case columnCountdown:
+		text = compactCountdown(a, now)
+		c.screen.countdownShown(a)
+	case columnLastCheck:
+		text = "Never"
+		if a.LastCheckedAt != nil {
+			text = ago(now, *a.LastCheckedAt)
+		}
+	}
+	if column(col) != columnName {
+		c.text.TextStyle = fyne.TextStyle{}
+	}
+	c.full = text
+	c.fit()
+	c.Refresh()
+}
+
+// fit cuts the text with an ellipsis to the cell's width.
+func (c *compactCell) fit() {
+	width := columnWidths[c.col] - 2*theme.Padding()
+	if column(c.col) == columnState {
+		width -= c.dotSize() + theme.Padding()
+	}
+	c.text.Text = ellipsis(c.full, width, c.text.TextSize, c.text.TextStyle)
+}
+
+func (c *compactCell) dotSize() float32 { return theme.TextSize() * 0.6 }
+
+// compactCountdown is the countdown without the date: "Expires in 23
+// days", "Never expires", or why access ended.
+func compactCountdown(a account.Account, now time.Time) string {
+	if a.State == account.Disconnected && a.Reason != account.ReasonExpired {
+		return expiryLine(a, now) // why access ended
+	}
+	return expiry.Describe(now, a.ExpiresAt)
+}
+
+// ellipsis is text cut to fit width, ending in "…" when cut.
+func ellipsis(text string, width, size float32, style fyne.TextStyle) string {
+	if size == 0 {
+		size = theme.TextSize()
+	}
+	if fyne.MeasureText(text, size, style).Width <= width {
+		return text
+	}
+	runes := []rune(text)
+	lo, hi := 0, len(runes)
+	for lo < hi {
+		mid := (lo + hi + 1) / 2
+		if fyne.MeasureText(string(runes[:mid])+"…", size, style).Width <= width {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	return string(runes[:lo]) + "…"
+}
+
+type compactCellRenderer struct{ cell *compactCell }
+
+func (r *compactCellRenderer) Layout(size fyne.Size) {
+	c := r.cell
+	p := theme.Padding()
+	c.more.Resize(fyne.NewSize(size.Width, size.Height))
+	c.more.Move(fyne.NewPos(0, 0))
+	x := p
+	if c.dot.Visible() {
+		d := c.dotSize()
+		c.dot.Resize(fyne.NewSquareSize(d))
+		c.dot.Move(fyne.NewPos(x, (size.Height-d)/2))
+		x += d + p
+	}
+	th := c.text.MinSize().Height
+	c.text.Resize(fyne.NewSize(size.Width-x-p, th))
+	c.text.Move(fyne.NewPos(x, (size.Height-th)/2))
+}
+
+func (r *compactCellRenderer) MinSize() fyne.Size { return fyne.NewSize(0, compactLineHeight()) }
+
+func (r *compactCellRenderer) Refresh() {
+	r.cell.text.Refresh()
+	r.cell.dot.Refresh()
+	r.Layout(r.cell.Size())
+}
+
+func (r *compactCellRenderer) Objects() []fyne.CanvasObject {
+	return []fyne.CanvasObject{r.cell.dot, r.cell.text, r.cell.more}
+}
+
+func (r *compactCellRenderer) Destroy() {}
+
+// buildTable makes the compact table; its header row sorts by a column.
+func (s *accountsScreen) buildTable() *widget.Table {
+	t := widget.NewTable(
+		func() (int, int) { return len(s.accounts), len(columnWidths) },
+		func() fyne.CanvasObject { return newCompactCell(s) },
+		func(id widget.TableCellID, o fyne.CanvasObject) {
+			if id.Row < len(s.accounts) {
+				o.(*compactCell).set(s.accounts[id.Row], id.Col, s.backend.Now())
+			}
+		},
+	)
+	t.ShowHeaderRow = true
+	t.CreateHeader = func() fyne.CanvasObject { return newHeaderCell() }
+	t.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
+		h := o.(*headerCell)
+		if id.Col >= int(columnCount) {
+			h.set("", nil)
+			return
+		}
+		col := column(id.Col)
+		h.set(s.headerTitle(col), func() { s.onSortChanged(col) })
+	}
+	for i, w := range columnWidths {
+		t.SetColumnWidth(i, w)
+	}
+	t.OnSelected = func(id widget.TableCellID) {
+		s.cursor = id.Row
+		if s.movingByKey || id.Row >= len(s.accounts) {
+			return
+		}
+		t.UnselectAll()
+		if id.Col != menuColumn {
+			s.showDetail(s.accounts[id.Row])
+		}
+	}
+	return t
+}
+
+// onSortChanged sorts by a column (again: the other way round).
+func (s *accountsScreen) onSortChanged(col column) {
+	s.sortBy(col)
+	s.table.Refresh()
+	first := ""
+	if len(s.accounts) > 0 {
+		first = nameOf(s.accounts[0])
+	}
+	s.log.Info("accounts sorted", "by", columnTitles[col], "descending", s.order.desc, "first", first)
+}
+
+// compactMenu is the row's menu in either view: Update, Check now,
+// Details, Remove.
+func (s *accountsScreen) rowMenu(a account.Account) *fyne.Menu {
+	return fyne.NewMenu("",
+		fyne.NewMenuItemWithIcon("Update", theme.ViewRefreshIcon(), func() { s.onUpdate(a) }),
+		fyne.NewMenuItemWithIcon("Check now", theme.ConfirmIcon(), func() { s.onCheck(a) }),
+		fyne.NewMenuItemWithIcon("Details…", theme.InfoIcon(), func() { s.showDetail(a) }),
+		fyne.NewMenuItemSeparator(),
+		fyne.NewMenuItemWithIcon("Remove…", theme.DeleteIcon(), func() { s.onRemove(a) }),
+	)
+}
+
+// showCompactMenu pops the row menu under the ⋯ button it belongs to.
+func (s *accountsScreen) showCompactMenu(a account.Account, below fyne.CanvasObject) {
+	c := fyne.CurrentApp().Driver().CanvasForObject(below)
+	if c == nil {
+		return
+	}
+	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(below).Add(fyne.NewPos(0, below.Size().Height))
+	widget.ShowPopUpMenuAtPosition(s.rowMenu(a), c, pos)
+}
+
+// accountsView is how the Accounts window lists profiles: "auto" picks by
+// how many there are (defaultCompact); the toolbar toggle sets one of the
+// others, kept in the settings.
+const (
+	viewSettingKey  = "ui.accounts.view"
+	viewAuto        = "auto"
+	viewComfortable = "comfortable"
+	viewCompact     = "compact"
+)
+
+// viewSettings keeps the chosen view; the engine's settings serve.
+type viewSettings interface {
+	Get(ctx context.Context, key string) (string, error)
+	Set(ctx context.Context, key, value string) error
+}
+
+// comfortableRowHeight is a comfortable row's height; headerAllowance the
+// window's height above the list (header, a banner, the search bar).
+const (
+	comfortableRowHeight = 78
+	headerAllowance      = 170
+	defaultWindowHeight  = 600
+)
+
+// defaultCompact is the automatic view's rule: compact once the profiles
+// are more than one window's height of comfortable rows (five at the
+// default 600 px; windowHeight 0 means the window is not sized yet).
+func defaultCompact(total int, windowHeight float32) bool {
+	if windowHeight <= 0 {
+		windowHeight = defaultWindowHeight
+	}
+	fit := int((windowHeight - headerAllowance) / comfortableRowHeight)
+	return total > max(fit, 1)
+}
+
+// compact says whether the window lists profiles in the compact view now.
+func (s *accountsScreen) compact() bool {
+	switch s.view {
+	case viewCompact:
+		return true
+	case viewComfortable:
+		return false
+	}
+	return defaultCompact(s.total(), s.window.Canvas().Size().Height)
+}
+
+// rowsView is the list or the table, whichever view is on; the table is
+// made the first time it is needed.
+func (s *accountsScreen) rowsView() fyne.CanvasObject {
+	compact := s.compact()
+	s.updateViewButton()
+	if compact != s.shownCompact || !s.viewLogged {
+		s.shownCompact, s.viewLogged = compact, true
+		view := viewComfortable
+		if compact {
+			view = viewCompact
+		}
+		// Tests of the real window read the view from here.
+		s.log.Info("accounts view", "view", view, "chosen", s.view, "profiles", s.total())
+	}
+	if !compact {
+		return s.list
+	}
+	if s.table == nil {
+		s.table = s.buildTable()
+	}
+	return s.table
+}
+
+// refreshRows redraws whichever view is on.
+func (s *accountsScreen) refreshRows() {
+	s.list.Refresh()
+	if s.table != nil {
+		s.table.Refresh()
+	}
+}
+
+// onViewToggled switches between the compact and the comfortable view and
+// remembers the choice.
+func (s *accountsScreen) onViewToggled() {
+	if s.compact() {
+		s.view = viewComfortable
+	} else {
+		s.view = viewCompact
+	}
+	s.applyFilter()
+	if s.viewSettings != nil {
+		view, settings, log := s.view, s.viewSettings, s.log
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if err := settings.Set(ctx, viewSettingKey, view); err != nil {
+				log.Warn("could not keep the accounts view", "err", err)
+			}
+		}()
+	}
+}
+
+// loadView reads the kept view, off the UI goroutine, and shows it; done
+// is closed once it is applied (or there was none).
+func (s *accountsScreen) loadView(settings viewSettings) (done <-chan struct{}) {
+	s.viewSettings = settings
+	applied := make(chan struct{})
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		view, err := settings.Get(ctx, viewSettingKey)
+		if err != nil || view == viewAuto || view == "" {
+			close(applied)
+			return
+		}
+		fyne.Do(func() {
+			defer close(applied)
+			if s.view == viewAuto || s.view == "" {
+				s.view = view
+				if len(s.all) > 0 {
+					s.applyFilter()
+				}
+			}
+		})
+	}()
+	return applied
+}
+
+// newViewButton toggles between the compact and the comfortable view.
+func (s *accountsScreen) newViewButton() *widget.Button {
+	s.viewButton = widget.NewButtonWithIcon("", theme.MenuIcon(), s.onViewToggled)
+	s.viewButton.Importance = widget.LowImportance
+	return s.viewButton
+}
+
+func (s *accountsScreen) updateViewButton() {
+	if s.viewButton == nil {
+		return
+	}
+	// The icon shows the view the button switches to: the header has no
+	// room for words (Help → Keyboard names it, with Ctrl+T).
+	if s.compact() {
+		s.viewButton.SetIcon(theme.ListIcon())
+	} else {
+		s.viewButton.SetIcon(theme.MenuIcon())
+	}
+}
+
+// compactOnScreen is the accounts of the compact cells made so far (those
+// on screen and a few kept for scrolling), for the countdown timer.
+func (s *accountsScreen) compactOnScreen() []account.Account {
+	var out []account.Account
+	for c := range s.cells {
+		if c.account.ID != 0 && column(c.col) == columnCountdown {
+			out = append(out, c.account)
+		}
+	}
+	return out
+}
+
+// headerCell is a column header of the compact table: its title, bold, and
+// a click sorts by it. As low as a row, so the table's lines stay compact
+// (a button would make every line as tall as itself).
+type headerCell struct {
+	widget.BaseWidget
+	text  *canvas.Text
+	onTap func()
+}
+
+func newHeaderCell() *headerCell {
+	h := &headerCell{text: canvas.NewText("", theme.Color(theme.ColorNameForeground))}
+	h.text.TextStyle = fyne.TextStyle{Bold: true}
+	h.ExtendBaseWidget(h)
+	return h
+}
+
+func (h *headerCell) set(title string, onTap func()) {
+	h.text.Text, h.onTap = title, onTap
+	h.text.Color = theme.Color(theme.ColorNameForeground)
+	h.text.Refresh()
+}
+
+// Tapped sorts by the header's column.
+func (h *headerCell) Tapped(*fyne.PointEvent) {
+	if h.onTap != nil {
+		h.onTap()
+	}
+}
+
+// Cursor shows the header can be clicked.
+func (h *headerCell) Cursor() desktop.Cursor { return desktop.PointerCursor }
+
+func (h *headerCell) CreateRenderer() fyne.WidgetRenderer {
+	return &headerCellRenderer{cell: h}
+}
+
+type headerCellRenderer struct{ cell *headerCell }
+
+func (r *headerCellRenderer) Layout(size fyne.Size) {
+	th := r.cell.text.MinSize().Height
+	r.cell.text.Resize(fyne.NewSize(size.Width-2*theme.Padding(), th))
+	r.cell.text.Move(fyne.NewPos(theme.Padding(), (size.Height-th)/2))
+}
+
+func (r *headerCellRenderer) MinSize() fyne.Size { return fyne.NewSize(0, compactLineHeight()) }
+
+func (r *headerCellRenderer) Refresh() {
+	r.cell.text.Refresh()
+	r.Layout(r.cell.Size())
+}
+
+func (r *headerCellRenderer) Objects() []fyne.CanvasObject { return []fyne.CanvasObject{r.cell.text} }
+
+func (r *headerCellRenderer) Destroy() {}
