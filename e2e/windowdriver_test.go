@@ -1,0 +1,213 @@
+package e2e
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/socialomm/desktop/internal/testbed"
+)
+
+// windowDriver drives the real Accounts window with xdotool. Every
+// coordinate and every UI-specific step (which keys open which menu item,
+// where a dialog's buttons are) lives in this file, so a change to the
+// window's layout is adapted here once.
+//
+// UI assumptions, each named where it is used:
+//   - The Accounts window is 880x600; header buttons sit at the y of
+//     headerY, Connect at connectX (constants in screens_test.go).
+//   - The Connect menu lists the catalog in order, Mastodon first.
+//   - Pop-up menus take the keyboard focus when they open (Fyne): Down
+//     moves to the next item (separators skipped), Return triggers it.
+//   - The first row's ⋯ button is at rowMenuX, rowMenuY (connect_test.go);
+//     its menu is Update, Check now, separator, Remove….
+//   - Fyne dialogs have no Return/Escape key for their buttons, but Tab
+//     moves the focus through the dialog's widgets (entries, then the
+//     buttons left to right: dismiss, then confirm) and Space presses the
+//     focused button.
+type windowDriver struct {
+	d   *testbed.Display
+	app *testbed.Process
+	win string // X window id of the Accounts window
+}
+
+// startWindow runs the real binary on dataDir with the debug log on and the
+// test bed's browser as the system browser, and waits for its first load.
+func startWindow(t *testing.T, c *cliApp, b *testbed.Browser) *windowDriver {
+	t.Helper()
+	d := testbed.StartXvfb(t)
+	cmd := exec.Command(c.bin, "--data-dir", c.dataDir)
+	extra := append(testbed.TempHome(t), "SOCIALOMM_LOG=debug")
+	if b != nil {
+		extra = append(extra, b.OpenerEnv())
+	}
+	cmd.Env = d.Env(t, extra...)
+	app := testbed.StartProcess(t, "socialomm-window", cmd)
+	win := d.WaitWindow(t, regexp.QuoteMeta(windowTitle), time.Minute)
+	app.WaitOutput(t, "accounts window shows profiles", 30*time.Second)
+	w := &windowDriver{d: d, app: app, win: win}
+	t.Cleanup(func() {
+		if app.Exited() {
+			return
+		}
+		app.Signal(t, syscall.SIGTERM)
+		if code := app.WaitExit(t, 15*time.Second); code != 0 {
+			t.Errorf("the window exited with %d\n%s", code, app.Output())
+		}
+	})
+	return w
+}
+
+// origin is the window's top-left corner on the screen.
+func (w *windowDriver) origin(t *testing.T) (x, y int) {
+	t.Helper()
+	out := w.xdotool(t, "getwindowgeometry", "--shell", w.win)
+	vals := map[string]int{}
+	for _, line := range strings.Fields(out) {
+		k, v, ok := strings.Cut(line, "=")
+		if n, err := strconv.Atoi(v); ok && err == nil {
+			vals[k] = n
+		}
+	}
+	return vals["X"], vals["Y"]
+}
+
+// click clicks at x,y inside the Accounts window.
+func (w *windowDriver) click(t *testing.T, x, y int) {
+	t.Helper()
+	ox, oy := w.origin(t)
+	w.d.Click(t, ox+x, oy+y)
+}
+
+// keys sends key presses (xdotool names: Down, Return, Tab, space).
+func (w *windowDriver) keys(t *testing.T, keys ...string) {
+	t.Helper()
+	w.xdotool(t, append([]string{"key", "--delay", "60"}, keys...)...)
+}
+
+func (w *windowDriver) typeText(t *testing.T, text string) {
+	t.Helper()
+	w.xdotool(t, "type", "--delay", "30", text)
+}
+
+func (w *windowDriver) xdotool(t *testing.T, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(testbed.LookTool(t, "xdotool"), args...)
+	cmd.Env = w.d.Env(t)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("xdotool %v: %v: %s", args, err, out)
+	}
+	return string(out)
+}
+
+// shot saves a screenshot of the Accounts window under artifacts/.
+func (w *windowDriver) shot(t *testing.T, name string) string {
+	t.Helper()
+	return w.d.ScreenshotWindow(t, w.win, name)
+}
+
+// waitRepaint waits until the window no longer looks like before (a menu
+// or dialog opened): synchronisation only, never the test's assertion.
+func (w *windowDriver) waitRepaint(t *testing.T, before, name string) string {
+	t.Helper()
+	var path string
+	prev, _ := os.ReadFile(before)
+	poll(t, "the window to repaint after "+name, 30*time.Second, func() (bool, string) {
+		path = w.shot(t, name)
+		now, err := os.ReadFile(path)
+		return err == nil && !bytes.Equal(prev, now), "unchanged"
+	})
+	return path
+}
+
+// logCount counts the lines of the app's output holding substr.
+func (w *windowDriver) logCount(substr string) int {
+	return strings.Count(w.app.Stdout()+w.app.Stderr(), substr)
+}
+
+// waitLog waits until the app has printed substr more than n times and
+// returns the newest line holding it.
+func (w *windowDriver) waitLog(t *testing.T, substr string, n int) string {
+	t.Helper()
+	var line string
+	poll(t, fmt.Sprintf("the window to log %q", substr), time.Minute, func() (bool, string) {
+		if w.app.Exited() {
+			t.Fatalf("the window exited\n%s", w.app.Output())
+		}
+		out := w.app.Stdout() + w.app.Stderr()
+		if strings.Count(out, substr) <= n {
+			return false, ""
+		}
+		for _, l := range strings.Split(out, "\n") {
+			if strings.Contains(l, substr) {
+				line = l
+			}
+		}
+		return true, ""
+	})
+	return line
+}
+
+// openConnectDialog opens Connect → Mastodon… (assumes Mastodon is the
+// Connect menu's first item) and waits for its form.
+func (w *windowDriver) openConnectMastodon(t *testing.T) {
+	t.Helper()
+	before := w.shot(t, "window-before-connect-menu")
+	w.click(t, connectX, headerY)
+	w.waitRepaint(t, before, "window-connect-menu")
+	n := w.logCount(`title="Connect a Mastodon profile"`)
+	w.keys(t, "Down", "Return")
+	w.waitLog(t, `title="Connect a Mastodon profile"`, n)
+}
+
+// submitConnectForm types the server into the focused entry of the
+// Connect form, then Tab, Tab (past Cancel) to "Continue in browser" and
+// presses it with Space.
+func (w *windowDriver) submitConnectForm(t *testing.T, server string) {
+	t.Helper()
+	w.typeText(t, server)
+	w.shot(t, "window-connect-form")
+	w.keys(t, "Tab", "Tab", "space")
+}
+
+// rowMenu opens the first row's ⋯ menu and triggers its item-th entry
+// (0 Update, 1 Check now, 2 Remove…; separators are skipped by Down).
+func (w *windowDriver) rowMenu(t *testing.T, item int) {
+	t.Helper()
+	before := w.shot(t, "window-before-row-menu")
+	w.click(t, rowMenuX, rowMenuY)
+	w.waitRepaint(t, before, "window-row-menu")
+	keys := []string{}
+	for i := 0; i <= item; i++ {
+		keys = append(keys, "Down")
+	}
+	w.keys(t, append(keys, "Return")...)
+}
+
+// Row menu entries, in the order rowMenu counts them.
+const (
+	rowMenuUpdate = 0
+	rowMenuRemove = 2
+)
+
+// confirmDialog presses a confirm dialog's confirm button (the second
+// button: Tab to the dismiss button, Tab to confirm, Space).
+func (w *windowDriver) confirmDialog(t *testing.T) {
+	t.Helper()
+	w.keys(t, "Tab", "Tab", "space")
+}
+
+// dismissInfo presses an information dialog's only button, OK (Tab to it,
+// Space).
+func (w *windowDriver) dismissInfo(t *testing.T) {
+	t.Helper()
+	w.keys(t, "Tab", "space")
+}
