@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"fmt"
-	"image"
 	"strings"
 	"testing"
 	"time"
@@ -66,13 +65,13 @@ func TestWindowConnectUpdateRemove(t *testing.T) {
 			t.Fatal("no profile: the connect step failed")
 		}
 		tokenBefore, _ := kr.AccessToken(t, credentialKey())
-		w.rowMenu(t, rowMenuUpdate)
+		menu := w.rowMenu(t, rowMenuUpdate)
 		signInOpened(t, opener, aliceEmail)
 		line := w.waitLog(t, `title="Profile reconnected"`, 0)
 		if !strings.Contains(line, "@alice@") {
 			t.Fatalf("the window's confirmation does not name alice: %s", line)
 		}
-		w.shot(t, "window-update-same-user")
+		shot := w.shotSettled(t, menu, "window-update-same-user")
 		list := c.accounts(t)
 		if len(list) != 1 || list[0].ID != alice.ID || list[0].State != account.Connected {
 			t.Fatalf("after Update: %+v", list)
@@ -81,21 +80,20 @@ func TestWindowConnectUpdateRemove(t *testing.T) {
 		if !ok || tokenAfter == tokenBefore {
 			t.Fatal("the stored sign-in did not change: Update did not renew it")
 		}
-		before := w.shot(t, "window-update-same-user")
 		w.dismissInfo(t)
-		w.waitRepaint(t, before, "window-update-same-user-closed")
+		w.waitRepaint(t, shot, "window-update-same-user-closed")
 	})
 
 	t.Run("⋯ → Update as another user is refused in words and changes nothing", func(t *testing.T) {
 		before := c.accounts(t)
 		tokenBefore, _ := kr.AccessToken(t, credentialKey())
-		w.rowMenu(t, rowMenuUpdate)
+		menu := w.rowMenu(t, rowMenuUpdate)
 		signInOpened(t, opener, bobEmail)
 		line := w.waitLog(t, `title="Could not connect"`, 0)
 		if !strings.Contains(line, "You signed in as @bob@") || !strings.Contains(line, "Nothing was changed") {
 			t.Fatalf("the window's refusal does not say who signed in and that nothing changed: %s", line)
 		}
-		shot := w.shot(t, "window-update-other-user")
+		shot := w.shotSettled(t, menu, "window-update-other-user")
 		if after := c.accounts(t); !sameAccounts(before, after) {
 			t.Fatalf("accounts changed:\nbefore %+v\nafter  %+v", before, after)
 		}
@@ -107,9 +105,9 @@ func TestWindowConnectUpdateRemove(t *testing.T) {
 	})
 
 	t.Run("⋯ → Remove… with its confirmation", func(t *testing.T) {
-		w.rowMenu(t, rowMenuRemove)
+		menu := w.rowMenu(t, rowMenuRemove)
 		w.waitLog(t, `title="Remove @alice@`, 0)
-		w.shot(t, "window-remove-confirm")
+		w.shotSettled(t, menu, "window-remove-confirm")
 		w.confirmDialog(t)
 		poll(t, "alice gone from accounts list", time.Minute, func() (bool, string) {
 			list := c.accounts(t)
@@ -118,6 +116,6 @@ func TestWindowConnectUpdateRemove(t *testing.T) {
 		if _, ok := kr.AccessToken(t, credentialKey()); ok {
 			t.Fatal("alice's sign-in is still in the keyring")
 		}
-		w.d.ScreenshotUntil(t, "window-removed", 30*time.Second, "the empty state", func(img image.Image) bool { return true })
+		w.shot(t, "window-removed")
 	})
 }

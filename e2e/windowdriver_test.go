@@ -180,16 +180,18 @@ func (w *windowDriver) submitConnectForm(t *testing.T, server string) {
 
 // rowMenu opens the first row's ⋯ menu and triggers its item-th entry
 // (0 Update, 1 Check now, 2 Remove…; separators are skipped by Down).
-func (w *windowDriver) rowMenu(t *testing.T, item int) {
+// It returns the screenshot of the open menu.
+func (w *windowDriver) rowMenu(t *testing.T, item int) string {
 	t.Helper()
 	before := w.shot(t, "window-before-row-menu")
 	w.click(t, rowMenuX, rowMenuY)
-	w.waitRepaint(t, before, "window-row-menu")
+	open := w.waitRepaint(t, before, "window-row-menu")
 	keys := []string{}
 	for i := 0; i <= item; i++ {
 		keys = append(keys, "Down")
 	}
 	w.keys(t, append(keys, "Return")...)
+	return open
 }
 
 // Row menu entries, in the order rowMenu counts them.
@@ -210,4 +212,23 @@ func (w *windowDriver) confirmDialog(t *testing.T) {
 func (w *windowDriver) dismissInfo(t *testing.T) {
 	t.Helper()
 	w.keys(t, "Tab", "space")
+}
+
+// shotSettled screenshots the window until it differs from before and two
+// screenshots in a row are the same (a dialog has painted; a progress
+// bar still animates), for screenshots taken after the app logged a state
+// whose repaint may lag.
+func (w *windowDriver) shotSettled(t *testing.T, before, name string) string {
+	t.Helper()
+	var path string
+	first, _ := os.ReadFile(before)
+	var prev []byte
+	poll(t, "the window to settle for "+name, 30*time.Second, func() (bool, string) {
+		path = w.shot(t, name)
+		now, err := os.ReadFile(path)
+		settled := err == nil && !bytes.Equal(now, first) && bytes.Equal(now, prev)
+		prev = now
+		return settled, "still changing"
+	})
+	return path
 }
