@@ -1,12 +1,14 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/socialomm/desktop/core/account"
+	"github.com/socialomm/desktop/core/secret"
 	"github.com/socialomm/desktop/internal/testbed"
 )
 
@@ -118,4 +120,52 @@ func TestWindowConnectUpdateRemove(t *testing.T) {
 		}
 		w.shot(t, "window-removed")
 	})
+}
+
+// TestWindowBannerUpdate: a profile whose stored sign-in the network no
+// longer accepts is shown disconnected with the attention banner; the
+// banner's Update, driven in the real window, signs in again in real
+// Chromium and the profile is connected with its id kept.
+func TestWindowBannerUpdate(t *testing.T) {
+	c := newCLIApp(t)
+	kr := testbed.StartKeyring(t)
+	gts := testbed.StartGoToSocial(t)
+	alice := connectUsers(t, c, gts, "alice")["alice"]
+
+	// Spoil the stored access token, as a revocation on the server would:
+	// GoToSocial v0.18.3 has no revoke, and deleting the account would
+	// leave nothing to sign in to again.
+	key := "mastodon " + alice.Instance + " " + alice.RemoteID
+	tokens, ok := kr.SignIn(t, key)
+	if !ok {
+		t.Fatal("alice's sign-in is not in the keyring")
+	}
+	tokens.AccessToken = "spoilt-" + tokens.AccessToken
+	if err := secret.NewKeyring().Set(context.Background(), secret.Credentials, key, tokens.Encode()); err != nil {
+		t.Fatal(err)
+	}
+
+	opener := testbed.StartBrowser(t)
+	w := startWindow(t, c, opener)
+	poll(t, "the start-up check to find alice disconnected", time.Minute, func() (bool, string) {
+		list := c.accounts(t)
+		return len(list) == 1 && list[0].State == account.Disconnected, fmt.Sprintf("%+v", list)
+	})
+	before := w.bannerUpdate(t)
+	if got := c.accounts(t); got[0].State != account.Disconnected {
+		t.Fatalf("alice is %s before the banner's Update", got[0].State)
+	}
+	signInOpened(t, opener, aliceEmail)
+	line := w.waitLog(t, `title="Profile reconnected"`, 0)
+	if !strings.Contains(line, "@alice@") {
+		t.Fatalf("the window's confirmation does not name alice: %s", line)
+	}
+	w.shotSettled(t, before, "window-banner-reconnected")
+	list := c.accounts(t)
+	if len(list) != 1 || list[0].ID != alice.ID || list[0].State != account.Connected || list[0].Reason != "" {
+		t.Fatalf("after the banner's Update: %+v", list)
+	}
+	if tok, _ := kr.AccessToken(t, key); tok == tokens.AccessToken || tok == "" {
+		t.Fatal("the spoilt token is still stored")
+	}
 }

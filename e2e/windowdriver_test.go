@@ -232,3 +232,21 @@ func (w *windowDriver) shotSettled(t *testing.T, before, name string) string {
 	})
 	return path
 }
+
+// Where the attention banner's last Update button is (UI assumption: the
+// banner is the row under the header, its Update buttons right-aligned, one
+// per profile needing attention; with one profile its only button ends at
+// the window's right edge and is about 125 px wide).
+const (
+	bannerUpdateX = 820
+	bannerY       = 87
+)
+
+// bannerUpdate clicks the banner's last Update button and returns the
+// screenshot taken before.
+func (w *windowDriver) bannerUpdate(t *testing.T) string {
+	t.Helper()
+	before := w.shot(t, "window-banner")
+	w.click(t, bannerUpdateX, bannerY)
+	return before
+}
