@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"fmt"
+	"image"
 	"os"
 	"os/exec"
 	"regexp"
@@ -244,9 +245,13 @@ const (
 
 // bannerUpdate clicks the banner's last Update button and returns the
 // screenshot taken before.
+// It first waits until the banner has painted: its dark red tint (UI
+// assumption, as in TestHealthAgainstGoToSocial) covers the banner row.
 func (w *windowDriver) bannerUpdate(t *testing.T) string {
 	t.Helper()
-	before := w.shot(t, "window-banner")
+	before := screenshotWindowUntil(t, w.d, w.win, "window-banner", "the attention banner", func(img image.Image) bool {
+		return testbed.CountPixels(img, func(r, g, b uint8) bool { return r >= 60 && r <= 75 && g >= 25 && g <= 38 && b >= 24 && b <= 37 }) > 5000
+	})
 	w.click(t, bannerUpdateX, bannerY)
 	return before
 }
