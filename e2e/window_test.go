@@ -3,11 +3,14 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"image"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/socialomm/desktop/core/account"
+	"github.com/socialomm/desktop/core/schedule"
 	"github.com/socialomm/desktop/core/secret"
 	"github.com/socialomm/desktop/internal/testbed"
 )
@@ -168,4 +171,54 @@ func TestWindowBannerUpdate(t *testing.T) {
 	if tok, _ := kr.AccessToken(t, key); tok == tokens.AccessToken || tok == "" {
 		t.Fatal("the spoilt token is still stored")
 	}
+}
+
+// TestWindowComposeToTwoProfiles writes a post in the real Compose window,
+// ticks two GoToSocial profiles, chooses Post now and submits: the window's
+// engine publishes both copies (posts list: both published with links),
+// the statuses exist on GoToSocial, and the Queue window shows them.
+func TestWindowComposeToTwoProfiles(t *testing.T) {
+	c := newCLIApp(t)
+	kr := testbed.StartKeyring(t)
+	gts := testbed.StartGoToSocial(t)
+	users := connectUsers(t, c, gts, "alice", "bob")
+	w := startWindow(t, c, nil)
+
+	text := fmt.Sprintf("Written in the window at %s, to two profiles", time.Now().Format("15:04:05"))
+	compose := w.openCompose(t, 2)
+	rows := compose.tickAll(t, 2)
+	compose.postNow(t, rows, text)
+
+	var post schedule.Post
+	poll(t, "the post published to both profiles", time.Minute, func() (bool, string) {
+		for _, p := range c.posts(t) {
+			if p.Text == text {
+				post = p
+			}
+		}
+		if post.ID == 0 {
+			return false, "not in posts list"
+		}
+		published := 0
+		for _, tg := range post.Targets {
+			if tg.State == schedule.Published && strings.HasPrefix(tg.URL, gts.URL()+"/") {
+				published++
+			}
+		}
+		return published == 2 && len(post.Targets) == 2, fmt.Sprintf("%+v", post.Targets)
+	})
+	compose.shotSettled(t, compose.shot(t, "window-compose-filled-again"), "window-compose-posted")
+	for _, u := range []string{"alice", "bob"} {
+		if got := serverStatuses(t, kr, users[u])[text]; got != 1 {
+			t.Fatalf("%s has %d statuses with the text on GoToSocial, want 1", u, got)
+		}
+	}
+
+	xdotool(t, w.d, "windowraise", w.win)
+	w.click(t, queueX, headerY)
+	queue := w.d.WaitWindow(t, regexp.QuoteMeta("SocialOmm — Queue"), 30*time.Second)
+	w.waitLog(t, `queue window shows posts" count=1`, 0)
+	screenshotWindowUntil(t, w.d, queue, "window-queue-published", "the published copies in green", func(img image.Image) bool {
+		return testbed.CountPixels(img, func(r, g, b uint8) bool { return r < 120 && g > 150 && b < 120 }) > 30
+	})
 }

@@ -255,3 +255,108 @@ func (w *windowDriver) bannerUpdate(t *testing.T) string {
 	w.click(t, bannerUpdateX, bannerY)
 	return before
 }
+
+// Compose (UI assumptions): a 680x640 window; its text entry fills the
+// width under the heading (composeTextY is inside it); "Post to" lists one
+// row per profile, each starting with its network's icon at the left edge
+// (composeIconMaxX) and its check box right of it (composeCheckX); "Post
+// now" is the first choice under "When", composePostNowDY below the last
+// profile row; the submit button (submitX, submitY in screens_test.go)
+// sits at the bottom right.
+const (
+	composeTextX, composeTextY = 340, 165
+	composeIconMaxX            = 30
+	composeCheckX              = 46
+	composePostNowX            = 60
+	composePostNowDY           = 83
+)
+
+// profileRows finds the centre y of each "Post to" row in the Compose
+// window from where Mastodon's purple icon is drawn at the left edge.
+func profileRows(t *testing.T, path string) []int {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, _, err := image.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []int
+	start := -1
+	b := img.Bounds()
+	for y := b.Min.Y; y <= b.Max.Y; y++ {
+		purple := false
+		for x := b.Min.X; x < composeIconMaxX && y < b.Max.Y; x++ {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			if mastodonPurple(uint8(r>>8), uint8(g>>8), uint8(bl>>8)) {
+				purple = true
+				break
+			}
+		}
+		switch {
+		case purple && start < 0:
+			start = y
+		case !purple && start >= 0:
+			rows = append(rows, (start+y)/2)
+			start = -1
+		}
+	}
+	return rows
+}
+
+func mastodonPurple(r, g, b uint8) bool {
+	return r >= 0x5e && r <= 0x68 && g >= 0x5f && g <= 0x69 && b > 0xf0
+}
+
+// composeWindow is the Compose window opened from the Accounts header.
+type composeWindow struct {
+	*windowDriver
+}
+
+// openCompose clicks Compose in the header and waits for its profiles.
+func (w *windowDriver) openCompose(t *testing.T, profiles int) *composeWindow {
+	t.Helper()
+	w.click(t, composeX, headerY)
+	win := w.d.WaitWindow(t, regexp.QuoteMeta("SocialOmm — Compose"), 30*time.Second)
+	w.waitLog(t, fmt.Sprintf(`compose window shows profiles" count=%d`, profiles), 0)
+	return &composeWindow{&windowDriver{d: w.d, app: w.app, win: win}}
+}
+
+// tickAll ticks every profile in "Post to" (clicking each row's check box,
+// found from the icons drawn; ticking one adds a counter line that moves the
+// list down, so the rows are found again after each click) and returns the
+// rows' y. Call it before typing: a blinking cursor never lets the window
+// settle.
+func (c *composeWindow) tickAll(t *testing.T, want int) []int {
+	t.Helper()
+	var rows []int
+	var before string
+	poll(t, fmt.Sprintf("%d profile rows in Compose", want), 30*time.Second, func() (bool, string) {
+		before = c.shot(t, "window-compose-open")
+		rows = profileRows(t, before)
+		return len(rows) == want, fmt.Sprintf("rows at %v", rows)
+	})
+	for i := 0; i < want; i++ {
+		c.click(t, composeCheckX, rows[i])
+		before = c.shotSettled(t, before, fmt.Sprintf("window-compose-ticked-%d", i+1))
+		rows = profileRows(t, before)
+		if len(rows) != want {
+			t.Fatalf("after ticking %d: profile rows at %v", i+1, rows)
+		}
+	}
+	return rows
+}
+
+// postNow chooses "Post now" under When, types text into the post and
+// presses the submit button.
+func (c *composeWindow) postNow(t *testing.T, rows []int, text string) {
+	t.Helper()
+	c.click(t, composePostNowX, rows[len(rows)-1]+composePostNowDY)
+	c.click(t, composeTextX, composeTextY)
+	c.typeText(t, text)
+	c.shot(t, "window-compose-filled")
+	c.click(t, submitX, submitY)
+}
