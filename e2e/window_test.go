@@ -186,8 +186,9 @@ func TestWindowComposeToTwoProfiles(t *testing.T) {
 
 	text := fmt.Sprintf("Written in the window at %s, to two profiles", time.Now().Format("15:04:05"))
 	compose := w.openCompose(t, 2)
-	rows := compose.tickAll(t, 2)
-	compose.postNow(t, rows, text)
+	compose.write(t, text)
+	compose.tickAll(t, 2)
+	compose.postNow(t)
 
 	var post schedule.Post
 	poll(t, "the post published to both profiles", time.Minute, func() (bool, string) {

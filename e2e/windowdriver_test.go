@@ -256,23 +256,27 @@ func (w *windowDriver) bannerUpdate(t *testing.T) string {
 	return before
 }
 
-// Compose (UI assumptions): a 680x640 window; its text entry fills the
-// width under the heading (composeTextY is inside it); "Post to" lists one
-// row per profile, each starting with its network's icon at the left edge
-// (composeIconMaxX) and its check box right of it (composeCheckX); "Post
-// now" is the first choice under "When", composePostNowDY below the last
-// profile row; the submit button (submitX, submitY in screens_test.go)
-// sits at the bottom right.
+// Compose (UI assumptions): a 680x640 window whose form scrolls; its text
+// entry fills the width under the heading (composeTextX/Y is inside it, the
+// heading at composeHeadingX/Y is a neutral spot that takes no focus);
+// "Post to" lists one row per profile, each starting with its network's
+// icon at the left edge (x < composeIconMaxX) and its check box right of it
+// (composeCheckX); "When" is last in the form, its radio choices on one
+// line: "Post now" at composePostNowX, "Schedule for" (selected, drawn in
+// the theme's blue) with its dot between composeLaterMinX and
+// composeLaterMaxX; the submit button (submitX, submitY in
+// screens_test.go) sits at the bottom right, outside the scrolling form.
 const (
-	composeTextX, composeTextY = 340, 165
-	composeIconMaxX            = 30
-	composeCheckX              = 46
-	composePostNowX            = 60
-	composePostNowDY           = 83
+	composeTextX, composeTextY       = 340, 165
+	composeHeadingX, composeHeadingY = 70, 34
+	composeScrollY                   = 60 // the hint under the heading: the outer form scrolls there, not the Post to list
+	composeIconMaxX                  = 30
+	composeCheckX                    = 46
+	composePostNowX                  = 60
+	composeLaterMinX                 = 132
+	composeLaterMaxX                 = 158
 )
 
-// profileRows finds the centre y of each "Post to" row in the Compose
-// window from where Mastodon's purple icon is drawn at the left edge.
 func profileRows(t *testing.T, path string) []int {
 	t.Helper()
 	f, err := os.Open(path)
@@ -350,13 +354,63 @@ func (c *composeWindow) tickAll(t *testing.T, want int) []int {
 	return rows
 }
 
-// postNow chooses "Post now" under When, types text into the post and
-// presses the submit button.
-func (c *composeWindow) postNow(t *testing.T, rows []int, text string) {
+// write types text into the post, then clicks the heading so the entry
+// lets go of the focus (its blinking cursor would keep the window from
+// settling).
+func (c *composeWindow) write(t *testing.T, text string) {
 	t.Helper()
-	c.click(t, composePostNowX, rows[len(rows)-1]+composePostNowDY)
 	c.click(t, composeTextX, composeTextY)
 	c.typeText(t, text)
-	c.shot(t, "window-compose-filled")
+	c.click(t, composeHeadingX, composeHeadingY)
+}
+
+// postNow scrolls the form to its end, finds the When choices from the
+// selected "Schedule for" dot, picks "Post now" on the same line and
+// presses the submit button.
+func (c *composeWindow) postNow(t *testing.T) {
+	t.Helper()
+	before := c.shot(t, "window-compose-before-scroll")
+	ox, oy := c.origin(t)
+	c.xdotool(t, "mousemove", strconv.Itoa(ox+composeTextX), strconv.Itoa(oy+composeScrollY), "click", "--repeat", "15", "5")
+	shot := c.shotSettled(t, before, "window-compose-scrolled")
+	y := blueDotY(t, shot)
+	if y < 0 {
+		t.Fatalf("no selected When choice drawn between x %d and %d in %s", composeLaterMinX, composeLaterMaxX, shot)
+	}
+	c.click(t, composePostNowX, y)
+	c.shotSettled(t, shot, "window-compose-filled")
 	c.click(t, submitX, submitY)
+}
+
+// blueDotY is the centre y of the theme's blue drawn between
+// composeLaterMinX and composeLaterMaxX (the selected radio's dot), or -1.
+func blueDotY(t *testing.T, path string) int {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, _, err := image.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	top, bottom := -1, -1
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y && y < submitY-30; y++ {
+		for x := composeLaterMinX; x < composeLaterMaxX; x++ {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			if r>>8 < 80 && g>>8 > 90 && g>>8 < 160 && bl>>8 > 200 {
+				if top < 0 {
+					top = y
+				}
+				bottom = y
+				break
+			}
+		}
+	}
+	if top < 0 {
+		return -1
+	}
+	return (top + bottom) / 2
 }
