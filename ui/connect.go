@@ -151,6 +151,7 @@ func (s *shell) askSignInForm(n core.NetworkEntry, existing *account.Account) {
 		d.Resize(fyne.NewSize(480, 220))
 	}
 	d.Show()
+	s.logDialog(title, "")
 	if focus >= 0 {
 		w.Canvas().Focus(entries[focus])
 	}
@@ -199,10 +200,12 @@ func (s *shell) runSignIn(title string, run func(context.Context, core.SignIn) (
 			progress.Hide()
 			switch {
 			case err == nil:
-				info := dialog.NewInformation("Profile "+done, fmt.Sprintf("%s is %s. %s", a.Handle, done, stateSentence(a, s.engine.Now())), w)
+				text := fmt.Sprintf("%s is %s. %s", a.Handle, done, stateSentence(a, s.engine.Now()))
+				info := dialog.NewInformation("Profile "+done, text, w)
 				// Posts held while it was disconnected wait for a choice.
 				info.SetOnClosed(func() { s.offerRelease(a.ID) })
 				info.Show()
+				s.logDialog("Profile "+done, text)
 			case cancelled && errors.Is(err, oauth.ErrCancelled):
 				// The person pressed Cancel: nothing to add.
 			default:
@@ -263,6 +266,7 @@ func (s *shell) confirmRemove(a account.Account) {
 			}, w)
 			d.Resize(fyne.NewSize(460, 240))
 			d.Show()
+			s.logDialog("Remove "+a.Handle+"?", "")
 		})
 	}()
 }
@@ -311,6 +315,7 @@ func (s *shell) showConnectProblem(err error) {
 	var nk *core.NeedsKeysError
 	if !errors.As(err, &nk) {
 		showProblem("Could not connect", core.Explain(err), w)
+		s.logDialog("Could not connect", core.Explain(err))
 		return
 	}
 	text := widget.NewLabel(core.Explain(err))
@@ -511,4 +516,13 @@ func (s *shell) choosePage(p *core.PasteSignIn, res core.PasteResult) {
 	d.SetButtons([]fyne.CanvasObject{widget.NewButton("Cancel", d.Hide), connect})
 	d.Resize(fyne.NewSize(520, 1)) // as tall as its content
 	d.Show()
+}
+
+// logDialog notes at debug level a dialog the window shows, with its words,
+// so the end-to-end tests read what the person is told (dialogs hold no
+// secrets: errors never quote one).
+func (s *shell) logDialog(title, text string) {
+	if s.logger != nil {
+		s.logger.Debug("dialog shown", "title", title, "text", text)
+	}
 }
