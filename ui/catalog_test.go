@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"runtime"
 	"testing"
 	"time"
@@ -35,7 +36,12 @@ func TestAFakeNetworkShowsThroughTheCatalogAlone(t *testing.T) {
 	screen := newAccountsScreen(app, e, navigation{})
 	t.Cleanup(screen.window.Close)
 	screen.window.Resize(fyne.NewSize(880, 600))
-	sh := &shell{app: app, engine: e, accounts: screen, others: map[string]fyne.Window{}}
+	// Under the test driver fyne.Do runs on the sign-in's own goroutine: the
+	// test waits until that goroutine has shown its last dialog before it
+	// touches widgets again.
+	dialogs := make(chan string, 8)
+	sh := &shell{app: app, engine: e, accounts: screen, others: map[string]fyne.Window{},
+		logger: slog.New(dialogSignal{dialogs})}
 	sh.wireAccountActions()
 
 	// The Connect menu offers it last, with its title and icon.
@@ -76,8 +82,16 @@ func TestAFakeNetworkShowsThroughTheCatalogAlone(t *testing.T) {
 	test.Type(entries[1], fakenet.Password)
 	test.Tap(connect)
 
-	// The engine connects it through the one sign-in pipeline.
+	// The engine connects it through the one sign-in pipeline, and the
+	// window says so.
 	deadline := time.Now().Add(10 * time.Second)
+	for title := ""; title != "Profile connected"; {
+		select {
+		case title = <-dialogs:
+		case <-time.After(time.Until(deadline)):
+			t.Fatal("the window never said the profile was connected")
+		}
+	}
 	var accounts []accountOf
 	for {
 		list, err := e.Accounts(ctx)
@@ -140,4 +154,26 @@ func TestAFakeNetworkShowsThroughTheCatalogAlone(t *testing.T) {
 type accountOf struct {
 	id              int64
 	handle, network string
+}
+
+// dialogSignal is a log handler that hands on the title of every dialog the
+// shell logs as shown.
+type dialogSignal struct{ titles chan<- string }
+
+func (h dialogSignal) Enabled(context.Context, slog.Level) bool { return true }
+func (h dialogSignal) WithAttrs([]slog.Attr) slog.Handler       { return h }
+func (h dialogSignal) WithGroup(string) slog.Handler            { return h }
+func (h dialogSignal) Handle(_ context.Context, r slog.Record) error {
+	if r.Message == "dialog shown" {
+		r.Attrs(func(a slog.Attr) bool {
+			if a.Key == "title" {
+				select { // never hold up the UI; the buffer outlasts this test's dialogs
+				case h.titles <- a.Value.String():
+				default:
+				}
+			}
+			return true
+		})
+	}
+	return nil
 }
