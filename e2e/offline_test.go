@@ -31,6 +31,13 @@ func TestScreensAccountsOffline(t *testing.T) {
 	if p := testbed.StartProcess(t, "seed", seed); p.WaitExit(t, 2*time.Minute) != 0 {
 		t.Fatalf("dev seed:\n%s", p.Output())
 	}
+	// Sixty profiles open the compact table by default; this screen is
+	// the comfortable rows, whose marks the pixels below are looked for in.
+	view := exec.Command(bin, "settings", "set", "ui.accounts.view", "comfortable", "--data-dir", dataDir)
+	view.Env = testbed.Env(t, home...)
+	if p := testbed.StartProcess(t, "view", view); p.WaitExit(t, time.Minute) != 0 {
+		t.Fatalf("settings set ui.accounts.view:\n%s", p.Output())
+	}
 
 	d := testbed.StartXvfb(t)
 	cmd := exec.Command("unshare", "-n", bin, "--data-dir", dataDir)
