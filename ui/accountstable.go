@@ -21,7 +21,7 @@ import (
 
 // columnWidths are the compact table's column widths; the last column holds
 // the row's ⋯ button. They add up to fit the window's 880 px.
-var columnWidths = [columnCount + 1]float32{160, 84, 178, 130, 156, 120, 36}
+var columnWidths = [columnCount + 1]float32{160, 84, 170, 130, 146, 112, 36}
 
 // menuColumn is the column of the row's ⋯ button.
 const menuColumn = int(columnCount)
