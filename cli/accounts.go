@@ -350,10 +350,14 @@ func (r *runner) appPassword() (string, error) {
 	return line, nil
 }
 
-func parseID(s string) (int64, error) {
+func parseID(s string) (int64, error) { return positiveID(s, "an account id", "accounts list") }
+
+// positiveID reads an id typed on the command line; a mistake names what
+// was expected and the command that lists them.
+func positiveID(s, what, list string) (int64, error) {
 	id, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || id <= 0 {
-		return 0, usageError("%q is not an account id; see `socialomm accounts list`", s)
+		return 0, usageError("%q is not %s; see `socialomm %s`", s, what, list)
 	}
 	return id, nil
 }

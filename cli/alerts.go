@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -139,13 +138,7 @@ func (r *runner) alertsList(ctx context.Context, args []string) error {
 	return tw.Flush()
 }
 
-func parseWebhookID(s string) (int64, error) {
-	id, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || id <= 0 {
-		return 0, usageError("%q is not a webhook id; see `socialomm alerts list`", s)
-	}
-	return id, nil
-}
+func parseWebhookID(s string) (int64, error) { return positiveID(s, "a webhook id", "alerts list") }
 
 func (r *runner) alertsTest(ctx context.Context, args []string) error {
 	fs := r.leaf("socialomm alerts test ID [--data-dir DIR]",

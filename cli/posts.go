@@ -229,13 +229,7 @@ func shorten(s string, n int) string {
 	return s
 }
 
-func parsePostID(s string) (int64, error) {
-	id, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || id <= 0 {
-		return 0, usageError("%q is not a post id; see `socialomm posts list`", s)
-	}
-	return id, nil
-}
+func parsePostID(s string) (int64, error) { return positiveID(s, "a post id", "posts list") }
 
 func (r *runner) postsRetry(ctx context.Context, args []string) error {
 	fs := r.leaf("socialomm posts retry ID [--data-dir DIR]",
