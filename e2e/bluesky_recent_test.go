@@ -199,41 +199,7 @@ func TestBlueskyCrashDuringABurstNeverPostsTwice(t *testing.T) {
 	for i := 0; i < n; i++ {
 		c.schedule(t, time.Now(), fmt.Sprintf("Bluesky burst post number %d", i), a)
 	}
-	settled := func() int {
-		count := 0
-		for _, p := range c.posts(t) {
-			if s := p.Targets[0].State; s == schedule.Published || s == schedule.Unconfirmed {
-				count++
-			}
-		}
-		return count
-	}
-	for kill := 0; kill < kills; kill++ {
-		d := c.daemon(t, fmt.Sprintf("daemon-%d", kill))
-		before := settled()
-		poll(t, "some posts settling", 2*time.Minute, func() (bool, string) {
-			now := settled()
-			return now > before || now == n, fmt.Sprintf("%d settled", now)
-		})
-		d.Signal(t, syscall.SIGKILL)
-		d.WaitExit(t, 15*time.Second)
-	}
-	d := c.daemon(t, "daemon-final")
-	var list []schedule.Post
-	poll(t, "every post settled", 3*time.Minute, func() (bool, string) {
-		list = c.posts(t)
-		open := 0
-		for _, p := range list {
-			switch p.Targets[0].State {
-			case schedule.Published, schedule.Unconfirmed:
-			default:
-				open++
-			}
-		}
-		return open == 0, fmt.Sprintf("%d not settled", open)
-	})
-	d.Signal(t, syscall.SIGTERM)
-	d.WaitExit(t, 15*time.Second)
+	list := killDuringBurst(t, c, n, kills)
 
 	onServer, total := postTexts(t, pds, jo.did)
 	if len(list) != n {

@@ -248,43 +248,7 @@ func TestCrashDuringABurstNeverPostsTwice(t *testing.T) {
 	for i := 0; i < n; i++ {
 		c.schedule(t, time.Now(), fmt.Sprintf("Burst post number %d", i), erin)
 	}
-	// settled counts posts whose copy is published or marked unconfirmed:
-	// progress either way.
-	settled := func() int {
-		count := 0
-		for _, p := range c.posts(t) {
-			if s := p.Targets[0].State; s == schedule.Published || s == schedule.Unconfirmed {
-				count++
-			}
-		}
-		return count
-	}
-	for kill := 0; kill < 4; kill++ {
-		d := c.daemon(t, fmt.Sprintf("daemon-%d", kill))
-		before := settled()
-		poll(t, "some posts settling", 2*time.Minute, func() (bool, string) {
-			now := settled()
-			return now > before || now == n, fmt.Sprintf("%d settled", now)
-		})
-		d.Signal(t, syscall.SIGKILL)
-		d.WaitExit(t, 15*time.Second)
-	}
-	d := c.daemon(t, "daemon-final")
-	var list []schedule.Post
-	poll(t, "every post settled", 3*time.Minute, func() (bool, string) {
-		list = c.posts(t)
-		open := 0
-		for _, p := range list {
-			switch p.Targets[0].State {
-			case schedule.Published, schedule.Unconfirmed:
-			default:
-				open++
-			}
-		}
-		return open == 0, fmt.Sprintf("%d not settled", open)
-	})
-	d.Signal(t, syscall.SIGTERM)
-	d.WaitExit(t, 15*time.Second)
+	list := killDuringBurst(t, c, n, 4)
 
 	onServer := serverStatuses(t, kr, erin)
 	if len(list) != n {
@@ -311,4 +275,47 @@ func TestCrashDuringABurstNeverPostsTwice(t *testing.T) {
 		}
 	}
 	t.Logf("%d published, %d unconfirmed after 4 SIGKILLs", n-unconfirmed, unconfirmed)
+}
+
+// killDuringBurst SIGKILLs a daemon kills times, each once more posts have
+// settled (published or marked unconfirmed: progress either way), then lets
+// a last daemon settle all n and returns the queue.
+func killDuringBurst(t *testing.T, c *cliApp, n, kills int) []schedule.Post {
+	t.Helper()
+	settled := func() int {
+		count := 0
+		for _, p := range c.posts(t) {
+			if s := p.Targets[0].State; s == schedule.Published || s == schedule.Unconfirmed {
+				count++
+			}
+		}
+		return count
+	}
+	for kill := 0; kill < kills; kill++ {
+		d := c.daemon(t, fmt.Sprintf("daemon-%d", kill))
+		before := settled()
+		poll(t, "some posts settling", 2*time.Minute, func() (bool, string) {
+			now := settled()
+			return now > before || now == n, fmt.Sprintf("%d settled", now)
+		})
+		d.Signal(t, syscall.SIGKILL)
+		d.WaitExit(t, 15*time.Second)
+	}
+	d := c.daemon(t, "daemon-final")
+	var list []schedule.Post
+	poll(t, "every post settled", 3*time.Minute, func() (bool, string) {
+		list = c.posts(t)
+		open := 0
+		for _, p := range list {
+			switch p.Targets[0].State {
+			case schedule.Published, schedule.Unconfirmed:
+			default:
+				open++
+			}
+		}
+		return open == 0, fmt.Sprintf("%d not settled", open)
+	})
+	d.Signal(t, syscall.SIGTERM)
+	d.WaitExit(t, 15*time.Second)
+	return list
 }
