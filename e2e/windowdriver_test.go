@@ -366,8 +366,10 @@ func (c *composeWindow) write(t *testing.T, text string) {
 
 // postNow scrolls the form to its end, finds the When choices from the
 // selected "Schedule for" dot, picks "Post now" on the same line and
-// presses the submit button.
-func (c *composeWindow) postNow(t *testing.T) {
+// presses the submit button. It returns the screenshot of the filled form
+// taken just before the press: the posted form (text cleared, the green
+// confirmation) is told apart from it, however soon it paints.
+func (c *composeWindow) postNow(t *testing.T) string {
 	t.Helper()
 	before := c.shot(t, "window-compose-before-scroll")
 	ox, oy := c.origin(t)
@@ -378,8 +380,9 @@ func (c *composeWindow) postNow(t *testing.T) {
 		t.Fatalf("no selected When choice drawn between x %d and %d in %s", composeLaterMinX, composeLaterMaxX, shot)
 	}
 	c.click(t, composePostNowX, y)
-	c.shotSettled(t, shot, "window-compose-filled")
+	filled := c.shotSettled(t, shot, "window-compose-filled")
 	c.click(t, submitX, submitY)
+	return filled
 }
 
 // blueDotY is the centre y of the theme's blue drawn between
