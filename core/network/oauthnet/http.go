@@ -3,18 +3,12 @@ package oauthnet
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
-	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
-	"syscall"
 	"time"
 
-	"github.com/socialomm/desktop/core/network"
 	"github.com/socialomm/desktop/core/network/netclient"
 )
 
@@ -122,46 +116,14 @@ func Scrub(rep Reply, secrets ...string) Reply {
 
 // TransportError says in plain words why the network could not be asked,
 // as a *network.TransientError whose chain holds ErrUnreachable and the
-// cause, with any URL (which may carry a secret in its query) taken out.
+// cause (and network.ErrServerUnreachable when the network cannot be
+// reached at all, so a sweep asks it once, not once per profile), with
+// any URL (which may carry a secret in its query) taken out. The words
+// and the kinds of failure are netclient's, shared with every network.
 func TransportError(networkName string, err error) error {
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		err = ue.Err
 	}
-	if errors.Is(err, context.Canceled) {
-		return &network.TransientError{Message: "the request to " + networkName + " was cancelled", Err: err}
-	}
-	return &network.TransientError{
-		Message: "could not reach " + networkName + ": " + whyUnreachable(err),
-		Err:     errors.Join(ErrUnreachable, err),
-	}
-}
-
-func whyUnreachable(err error) string {
-	var dnsErr *net.DNSError
-	var certErr *tls.CertificateVerificationError
-	var unknownAuth x509.UnknownAuthorityError
-	var hostErr x509.HostnameError
-	var netErr net.Error
-	switch {
-	case errors.As(err, &dnsErr) && dnsErr.IsNotFound:
-		return "its address could not be found (DNS); check the internet connection"
-	case errors.As(err, &dnsErr):
-		return "its name could not be looked up (DNS); check the internet connection"
-	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
-		return "it did not answer in time"
-	case errors.Is(err, syscall.ECONNREFUSED):
-		return "the connection was refused"
-	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
-		return "the connection was cut"
-	case errors.Is(err, syscall.ENETUNREACH), errors.Is(err, syscall.EHOSTUNREACH):
-		return "there is no route to it; check the internet connection"
-	case errors.As(err, &certErr), errors.As(err, &unknownAuth), errors.As(err, &hostErr):
-		return "its security certificate could not be verified"
-	case errors.Is(err, netclient.ErrTooLarge):
-		return "its answer was too large"
-	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF), strings.Contains(err.Error(), "EOF"):
-		return "the connection was closed before it answered"
-	}
-	return "the connection failed"
+	return netclient.TransportError(networkName, err, ErrUnreachable)
 }
