@@ -43,13 +43,24 @@ func (e *Engine) ReleaseHeld(ctx context.Context, accountID int64, r schedule.Re
 	return got, err
 }
 
-// ReleaseHeldPost applies the choice to one held post of one account.
-func (e *Engine) ReleaseHeldPost(ctx context.Context, h schedule.HeldPost, r schedule.Release) (schedule.Released, error) {
-	got, err := e.posts.ReleaseTarget(ctx, h.TargetID, r)
-	if err == nil {
-		e.logReleased(ctx, h.AccountID, got)
+// ReleaseHeldPosts applies the held-posts dialog's choices (one per post,
+// choices[i] for held[i]) together, in one transaction, and returns the
+// sum.
+func (e *Engine) ReleaseHeldPosts(ctx context.Context, held []schedule.HeldPost, choices []schedule.Release) (schedule.Released, error) {
+	if len(held) != len(choices) {
+		return schedule.Released{}, fmt.Errorf("%d choices for %d held posts", len(choices), len(held))
 	}
-	return got, err
+	byTarget := make(map[int64]schedule.Release, len(held))
+	for i, h := range held {
+		byTarget[h.TargetID] = choices[i]
+	}
+	byAccount, err := e.posts.ReleaseTargets(ctx, byTarget)
+	var sum schedule.Released
+	for id, got := range byAccount {
+		e.logReleased(ctx, id, got)
+		sum = sum.Plus(got)
+	}
+	return sum, err
 }
 
 func (e *Engine) logReleased(ctx context.Context, accountID int64, r schedule.Released) {

@@ -10,8 +10,10 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/socialomm/desktop/core"
 	"github.com/socialomm/desktop/core/account"
 	"github.com/socialomm/desktop/core/schedule"
+	"github.com/socialomm/desktop/core/when"
 )
 
 // The held-posts choice's words.
@@ -50,14 +52,23 @@ func (s *shell) offerRelease(accountID int64) {
 			s.logger.Warn("list held posts", "err", err)
 			return
 		}
+		// One lookup per account, not per post: an agency's backlog is
+		// thousands of posts over a few hundred profiles.
 		handles := map[int64]string{}
+		skip := map[int64]bool{}
 		var ready []schedule.HeldPost
 		for _, h := range held {
-			a, err := s.engine.Account(ctx, h.AccountID)
-			if err != nil || a.State == account.Disconnected {
+			if skip[h.AccountID] {
 				continue
 			}
-			handles[h.AccountID] = a.Handle
+			if _, ok := handles[h.AccountID]; !ok {
+				a, err := s.engine.Account(ctx, h.AccountID)
+				if err != nil || a.State == account.Disconnected {
+					skip[h.AccountID] = true
+					continue
+				}
+				handles[h.AccountID] = a.Handle
+			}
 			ready = append(ready, h)
 		}
 		if len(ready) == 0 {
@@ -72,11 +83,12 @@ func (s *shell) offerRelease(accountID int64) {
 }
 
 // showReleaseChoice is the dialog: one choice for all, and one per post
-// that overrides it.
+// that overrides it. The posts are a list that draws only the rows on
+// screen: a backlog of thousands (5,000 seeded profiles held 30,000) laid
+// out as one box kept the UI goroutine busy for minutes.
 func (s *shell) showReleaseChoice(held []schedule.HeldPost, handles map[int64]string, now time.Time) {
 	w := s.accounts.window
-	intro := widget.NewLabel(fmt.Sprintf("%d post(s) waited while a profile was disconnected or SocialOmm was closed. "+
-		"Choose what happens to them: nothing goes out until you do.", len(held)))
+	intro := widget.NewLabel(releaseIntro(len(held)))
 	intro.Wrapping = fyne.TextWrapWord
 	age := widget.NewSelect(nil, nil)
 	for _, a := range releaseAges {
@@ -92,36 +104,80 @@ func (s *shell) showReleaseChoice(held []schedule.HeldPost, handles map[int64]st
 	})
 	all.Required = true
 	all.SetSelected(allKeep)
-	rows := container.NewVBox()
-	per := make([]*widget.Select, len(held))
-	for i, h := range held {
-		choice := widget.NewSelect([]string{choiceAll, choiceNow, choiceKeep, choiceSkip}, nil)
-		choice.SetSelected(choiceAll)
-		per[i] = choice
-		text := widget.NewLabel(fmt.Sprintf("%s · %s · waited %s\n%s", handles[h.AccountID],
-			h.DueAt.Local().Format("2 Jan 15:04"), schedule.WaitedWords(now.Sub(h.DueAt)), shortText(h.Text, 90)))
-		text.Wrapping = fyne.TextWrapWord
-		rows.Add(container.NewBorder(nil, nil, nil, container.NewGridWrap(fyne.NewSize(170, choice.MinSize().Height), choice), text))
-		rows.Add(widget.NewSeparator())
-	}
+	per := make([]string, len(held)) // each post's own choice; "" follows the one for all
+	format := when.In(now, time.Local)
+	rows := widget.NewList(func() int { return len(held) },
+		func() fyne.CanvasObject { return newHeldRow() },
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			h := held[i]
+			o.(*heldRow).show(fmt.Sprintf("%s · %s · waited %s", handles[h.AccountID], format.Compact(h.DueAt),
+				schedule.WaitedWords(now.Sub(h.DueAt))), shortText(h.Text, 90), per[i], func(v string) { per[i] = v })
+		})
 	body := container.NewBorder(
 		container.NewVBox(intro, widget.NewLabelWithStyle("All at once", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 			all, container.NewHBox(widget.NewLabel("      older than:"), container.NewGridWrap(fyne.NewSize(140, age.MinSize().Height), age)),
 			widget.NewLabelWithStyle("Or per post", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})),
-		nil, nil, nil, container.NewVScroll(rows))
+		nil, nil, nil, rows)
 	d := dialog.NewCustomConfirm("Posts that waited", "Apply", "Decide later", body, func(ok bool) {
 		if !ok {
 			return
 		}
 		choices := make([]schedule.Release, len(held))
 		for i := range held {
-			choices[i] = releaseFor(per[i].Selected, all.Selected, age.Selected)
+			choices[i] = releaseFor(per[i], all.Selected, age.Selected)
 		}
 		go s.applyRelease(held, choices)
 	}, w)
 	d.Resize(fyne.NewSize(640, 520))
 	d.Show()
 }
+
+// releaseIntro heads the held-posts dialog.
+func releaseIntro(n int) string {
+	what := fmt.Sprintf("%d posts", n)
+	if n == 1 {
+		what = "1 post"
+	}
+	return what + " waited while a profile was disconnected or SocialOmm was closed. " +
+		"Choose what happens to them: nothing goes out until you do."
+}
+
+// heldRow is one held post in the dialog: who, when and how long it
+// waited, its first words, and its own choice.
+type heldRow struct {
+	widget.BaseWidget
+	head, text *widget.Label
+	choice     *widget.Select
+	content    fyne.CanvasObject
+}
+
+func newHeldRow() *heldRow {
+	r := &heldRow{head: widget.NewLabel(""), text: widget.NewLabel(""),
+		choice: widget.NewSelect([]string{choiceAll, choiceNow, choiceKeep, choiceSkip}, nil)}
+	r.head.Truncation = fyne.TextTruncateEllipsis
+	r.text.Truncation = fyne.TextTruncateEllipsis
+	r.head.Importance = widget.LowImportance
+	r.content = container.NewBorder(nil, nil, nil,
+		container.NewCenter(container.NewGridWrap(fyne.NewSize(170, r.choice.MinSize().Height), r.choice)),
+		container.NewVBox(r.head, r.text))
+	r.ExtendBaseWidget(r)
+	return r
+}
+
+// show fills a (reused) row; chosen is the post's own choice, "" for the
+// one for all; set keeps a new one.
+func (r *heldRow) show(head, text, chosen string, set func(string)) {
+	r.head.SetText(head)
+	r.text.SetText(text)
+	r.choice.OnChanged = nil // the row is reused: no echo into another post
+	if chosen == "" {
+		chosen = choiceAll
+	}
+	r.choice.SetSelected(chosen)
+	r.choice.OnChanged = set
+}
+
+func (r *heldRow) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(r.content) }
 
 // releaseFor turns the dialog's choices for one post into a Release.
 func releaseFor(perPost, forAll, ageLabel string) schedule.Release {
@@ -147,22 +203,15 @@ func releaseFor(perPost, forAll, ageLabel string) schedule.Release {
 	return schedule.Release{Mode: schedule.ReleaseKeep}
 }
 
-// applyRelease runs off the UI goroutine and says what happened.
+// applyRelease runs off the UI goroutine and says what happened: every
+// choice in one transaction, so all are decided or none.
 func (s *shell) applyRelease(held []schedule.HeldPost, choices []schedule.Release) {
-	ctx := context.Background()
-	var sum schedule.Released
-	var firstErr error
-	for i, h := range held {
-		got, err := s.engine.ReleaseHeldPost(ctx, h, choices[i])
-		if err != nil && firstErr == nil {
-			firstErr = err
-		}
-		sum.Now, sum.Kept, sum.Skipped = sum.Now+got.Now, sum.Kept+got.Kept, sum.Skipped+got.Skipped
-	}
+	sum, err := s.engine.ReleaseHeldPosts(context.Background(), held, choices)
 	fyne.Do(func() {
 		w := s.accounts.window
-		if firstErr != nil {
-			showProblem("Posts that waited", firstErr.Error(), w)
+		if err != nil {
+			showProblem("Posts that waited", "Nothing was changed ("+core.Explain(err)+"). The posts stay held: "+
+				"choose again after the next Update, or with `socialomm posts release`.", w)
 			return
 		}
 		dialog.ShowInformation("Posts that waited", fmt.Sprintf("%d going out now, %d keep their time, %d skipped (the Queue says so).",

@@ -3,6 +3,7 @@ package schedule
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -117,9 +118,49 @@ func (s *Scheduler) Release(ctx context.Context, accountID int64, r Release) (Re
 	return s.release(ctx, `account_id = ?`, accountID, r)
 }
 
-// ReleaseTarget applies r to one held target: the per-post choice.
-func (s *Scheduler) ReleaseTarget(ctx context.Context, targetID int64, r Release) (Released, error) {
-	return s.release(ctx, `id = ?`, targetID, r)
+// Plus is both counts together.
+func (r Released) Plus(o Released) Released {
+	return Released{Now: r.Now + o.Now, Kept: r.Kept + o.Kept, Skipped: r.Skipped + o.Skipped}
+}
+
+// ReleaseTargets applies each held target's own choice, all in one
+// transaction: the held-posts dialog's Apply, which may carry thousands of
+// posts (one transaction, with its flush, per post took minutes), and
+// either all of them are decided or none is. Targets no longer held are
+// left alone. The counts come by account.
+func (s *Scheduler) ReleaseTargets(ctx context.Context, choices map[int64]Release) (map[int64]Released, error) {
+	byAccount := map[int64]Released{}
+	if len(choices) == 0 {
+		return byAccount, nil
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	now := s.now()
+	for id, r := range choices {
+		var due, accountID int64
+		err := tx.QueryRowContext(ctx, `SELECT due_at, account_id FROM post_targets WHERE state = 'held' AND id = ?`, id).Scan(&due, &accountID)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		got := byAccount[accountID]
+		if err := s.releaseOne(ctx, tx, id, fromUnix(due), r, now, &got); err != nil {
+			return nil, err
+		}
+		byAccount[accountID] = got
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, err
+	}
+	if len(byAccount) > 0 {
+		s.touched()
+	}
+	return byAccount, nil
 }
 
 func (s *Scheduler) release(ctx context.Context, where string, arg int64, r Release) (Released, error) {
@@ -154,19 +195,7 @@ func (s *Scheduler) release(ctx context.Context, where string, arg int64, r Rele
 		return got, err
 	}
 	for _, h := range list {
-		waited := now.Sub(h.due)
-		switch {
-		case r.Mode == ReleaseSkipOlder && waited > r.OlderThan:
-			err = s.setSkipped(ctx, tx, h.id, now, waited)
-			got.Skipped++
-		case r.Mode == ReleaseNow || !h.due.After(now):
-			err = setScheduled(ctx, tx, h.id, now, now)
-			got.Now++
-		default:
-			err = setScheduled(ctx, tx, h.id, h.due, now)
-			got.Kept++
-		}
-		if err != nil {
+		if err := s.releaseOne(ctx, tx, h.id, h.due, r, now, &got); err != nil {
 			return Released{}, err
 		}
 	}
@@ -177,6 +206,22 @@ func (s *Scheduler) release(ctx context.Context, where string, arg int64, r Rele
 		s.touched()
 	}
 	return got, nil
+}
+
+// releaseOne applies r to one held target due at due, counting it in got.
+func (s *Scheduler) releaseOne(ctx context.Context, tx *sql.Tx, id int64, due time.Time, r Release, now time.Time, got *Released) error {
+	waited := now.Sub(due)
+	switch {
+	case r.Mode == ReleaseSkipOlder && waited > r.OlderThan:
+		got.Skipped++
+		return s.setSkipped(ctx, tx, id, now, waited)
+	case r.Mode == ReleaseNow || !due.After(now):
+		got.Now++
+		return setScheduled(ctx, tx, id, now, now)
+	default:
+		got.Kept++
+		return setScheduled(ctx, tx, id, due, now)
+	}
 }
 
 func setScheduled(ctx context.Context, tx *sql.Tx, id int64, at, now time.Time) error {

@@ -110,3 +110,68 @@ func TestRelease(t *testing.T) {
 		})
 	}
 }
+
+// TestReleaseTargetsAppliesEachPostsOwnChoice: the held-posts dialog's
+// Apply decides every post by its own choice in one call, counted by
+// account; a target no longer held is left alone.
+func TestReleaseTargetsAppliesEachPostsOwnChoice(t *testing.T) {
+	e := newEnv(t)
+	e.accts.set(e.a2, true)
+	ids := map[string]int64{}
+	for _, p := range []struct {
+		text string
+		at   time.Duration
+	}{{"3 days", 0}, {"5 hours", 67 * time.Hour}, {"10 minutes", 72*time.Hour - 10*time.Minute}} {
+		e.clk.Set(t0)
+		ids[p.text] = e.schedule(p.text, t0.Add(p.at+time.Minute), e.a2).ID
+	}
+	e.clk.Set(t0.Add(time.Minute))
+	for _, at := range []time.Duration{67 * time.Hour, 72*time.Hour - 10*time.Minute} {
+		e.tick()
+		e.clk.Set(t0.Add(at + time.Minute))
+	}
+	e.tick()
+	e.clk.Set(t0.Add(72*time.Hour + time.Minute))
+	ids["ahead"] = e.schedule("ahead", t0.Add(80*time.Hour), e.a2).ID
+	e.exec(`UPDATE post_targets SET state = 'held', hold_reason = 'missed' WHERE post_id = ?`, ids["ahead"])
+	sent := e.schedule("already out", t0.Add(72*time.Hour), e.a1)
+	e.tick()
+	e.accts.set(e.a2, false)
+
+	held, err := e.s.Held(e.ctx, e.a2)
+	if err != nil || len(held) != 4 {
+		t.Fatalf("Held = %+v, %v", held, err)
+	}
+	choice := map[string]Release{
+		"3 days":     {Mode: ReleaseSkipOlder},
+		"5 hours":    {Mode: ReleaseNow},
+		"10 minutes": {Mode: ReleaseKeep}, // its time has passed: it goes now
+		"ahead":      {Mode: ReleaseKeep},
+	}
+	choices := map[int64]Release{e.target(sent.ID, e.a1).ID: {Mode: ReleaseNow}}
+	for _, h := range held {
+		choices[h.TargetID] = choice[h.Text]
+	}
+	byAccount, err := e.s.ReleaseTargets(e.ctx, choices)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (map[int64]Released{e.a2: {Now: 2, Kept: 1, Skipped: 1}}); len(byAccount) != 1 || byAccount[e.a2] != want[e.a2] {
+		t.Fatalf("ReleaseTargets = %+v, want %+v (the post already out is not counted)", byAccount, want)
+	}
+	if tg := e.target(ids["3 days"], e.a2); tg.State != Skipped {
+		t.Errorf("3 days: %s", tg.State)
+	}
+	before := len(e.pub.Calls())
+	e.tick()
+	var got []string
+	for _, call := range e.pub.Calls()[before:] {
+		got = append(got, call.Text)
+	}
+	if strings.Join(got, ",") != "5 hours,10 minutes" {
+		t.Fatalf("sent now %v, want 5 hours and 10 minutes", got)
+	}
+	if again, err := e.s.ReleaseTargets(e.ctx, choices); err != nil || len(again) != 0 {
+		t.Fatalf("a second Apply changed %+v, %v; want nothing (none is held now)", again, err)
+	}
+}
