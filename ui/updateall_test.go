@@ -13,6 +13,8 @@ import (
 
 	"github.com/socialomm/desktop/core"
 	"github.com/socialomm/desktop/core/account"
+	"github.com/socialomm/desktop/core/network/oauthnet"
+	"github.com/socialomm/desktop/internal/contract"
 	"github.com/socialomm/desktop/internal/fakenet"
 )
 
@@ -131,5 +133,73 @@ func TestUpdateAllAsksEachAppPassword(t *testing.T) {
 	}
 	if a, _ := e.Account(ctx, ids["bo"]); a.State != account.Disconnected {
 		t.Fatalf("@bo after Stop: %s", a.State)
+	}
+}
+
+// TestUpdateAllAsksForThePastedAddress: a Threads profile (the contract
+// server answering as Threads) gets the single Update's paste steps over
+// Update all's progress; the address pasted there renews it.
+func TestUpdateAllAsksForThePastedAddress(t *testing.T) {
+	t.Setenv("SOCIALOMM_KEYRING", "mock")
+	keyring.MockInit()
+	t.Setenv("SOCIALOMM_BROWSER", "/bin/true") // the page is visited below
+	srv := contract.NewThreads(t, oauthnet.PasteRedirectURI)
+	t.Setenv(core.TestEndpointsEnv, "threads="+srv.URL)
+	ctx := context.Background()
+	e, err := core.Open(ctx, core.Options{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	for k, v := range map[string]string{"threads.app_id": srv.ClientID, "threads.app_secret": srv.ClientSecret} {
+		if err := e.Settings().Set(ctx, k, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p, err := e.StartPaste(ctx, "threads")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.FinishPaste(ctx, p, contract.Location(t, p.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.SetState(contract.Expired)
+	if a, _ := e.Check(ctx, res.Account.ID); a.State != account.Disconnected {
+		t.Fatalf("before: %s", a.State)
+	}
+	srv.SetState(contract.OK)
+
+	app := test.NewTempApp(t)
+	w := app.NewWindow("Accounts")
+	t.Cleanup(w.Close)
+	w.Resize(fyne.NewSize(880, 600))
+	dialogs := make(chan string, 16)
+	sh := &shell{app: app, engine: e, others: map[string]fyne.Window{}, logger: slog.New(dialogSignal{dialogs})}
+	sh.runUpdateAll(w, func() {})
+	waitDialog(t, dialogs, "Update "+res.Account.Handle)
+	q := w.Canvas().Overlays().Top()
+	got := shown(t, q)
+	for _, want := range []string{pasteSteps(oauthnet.PasteRedirectURI), "Copy the sign-in link", "Stop", "Skip this profile", "Continue"} {
+		if !hasText(got, want) {
+			t.Fatalf("the question lacks %q; shows %q", want, got)
+		}
+	}
+	// The person opens the sign-in link and copies the address it ends on.
+	test.Tap(dialogButton(t, q, "Copy the sign-in link"))
+	var address *widget.Entry
+	walkObjects(t, q, func(o fyne.CanvasObject) {
+		if en, ok := o.(*widget.Entry); ok && address == nil {
+			address = en
+		}
+	})
+	test.Type(address, contract.Location(t, app.Clipboard().Content()))
+	test.Tap(dialogButton(t, q, "Continue"))
+	waitDialog(t, dialogs, "Update all: done")
+	if got := shown(t, w.Canvas().Overlays().Top()); !hasText(got, "Renewed 1, skipped 0, still need you 0.") {
+		t.Fatalf("the summary shows %q", got)
+	}
+	if a, _ := e.Account(ctx, res.Account.ID); a.State != account.Connected {
+		t.Fatalf("after Update all: %s", a.State)
 	}
 }
