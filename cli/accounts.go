@@ -308,14 +308,7 @@ func (r *runner) connectPaste(ctx context.Context, e *core.Engine, info core.Net
 // reads the address the browser ended on from the first line of standard
 // input.
 func (r *runner) askPaste(ctx context.Context, p *core.PasteSignIn, open bool) (string, error) {
-	fmt.Fprintf(r.io.Stderr, "Sign in to %s on this page (it opens in your browser):\n  %s\n", p.Title, p.URL)
-	fmt.Fprintf(r.io.Stderr, "When the browser shows an address starting with %s (a page that does not load),\n"+
-		"copy that whole address, paste it here and press Enter:\n", p.RedirectURI)
-	if open {
-		if err := oauth.SystemOpenerFor(nil, r.getenv)(ctx, p.URL); err != nil {
-			fmt.Fprintf(r.io.Stderr, "(Could not open the browser: %v. Open the page above yourself.)\n", err)
-		}
-	}
+	r.sayPasteSteps(ctx, p, open, "copy that whole address, paste it here and press Enter:")
 	if r.io.Stdin == nil {
 		return "", usageError("paste the address the browser ends on into standard input")
 	}
@@ -328,6 +321,17 @@ func (r *runner) askPaste(ctx context.Context, p *core.PasteSignIn, open bool) (
 		return "", usageError("no address was pasted; nothing was changed")
 	}
 	return line, nil
+}
+
+// sayPasteSteps tells where to sign in and what to paste, ending with ask.
+func (r *runner) sayPasteSteps(ctx context.Context, p *core.PasteSignIn, open bool, ask string) {
+	fmt.Fprintf(r.io.Stderr, "Sign in to %s on this page (it opens in your browser):\n  %s\n", p.Title, p.URL)
+	fmt.Fprintf(r.io.Stderr, "When the browser shows an address starting with %s (a page that does not load),\n%s\n", p.RedirectURI, ask)
+	if open {
+		if err := oauth.SystemOpenerFor(nil, r.getenv)(ctx, p.URL); err != nil {
+			fmt.Fprintf(r.io.Stderr, "(Could not open the browser: %v. Open the page above yourself.)\n", err)
+		}
+	}
 }
 
 // appPassword reads an app password from the environment or the first line

@@ -39,18 +39,25 @@ func (s *syncBuffer) String() string {
 // owner's log.
 func startOwner(t *testing.T, dir string) *syncBuffer {
 	t.Helper()
+	return startOwnerOf(t, dir, core.Catalog{})
+}
+
+// startOwnerOf is startOwner offering the networks of cat (the usual ones
+// when cat is empty).
+func startOwnerOf(t *testing.T, dir string, cat core.Catalog) *syncBuffer {
+	t.Helper()
 	log := &syncBuffer{}
 	logger := slog.New(slog.NewTextHandler(log, nil))
 	lock, err := instance.Acquire(dir, instance.Holder{Kind: instance.Daemon}, logger)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := core.Open(context.Background(), core.Options{DataDir: dir, Logger: logger})
+	e, err := core.Open(context.Background(), core.Options{DataDir: dir, Logger: logger, Networks: cat})
 	if err != nil {
 		lock.Release()
 		t.Fatal(err)
 	}
-	r := &runner{getenv: os.Getenv}
+	r := &runner{getenv: os.Getenv, networks: cat}
 	lock.HandleCommands(r.serveCommands(&sharedEngine{engine: e, logger: logger}))
 	lock.Serve(func() {})
 	t.Cleanup(func() {

@@ -1,18 +1,26 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
+	"strings"
 
 	"github.com/socialomm/desktop/core"
+	"github.com/socialomm/desktop/core/account"
 	"github.com/socialomm/desktop/core/schedule"
 )
 
 // updateAllHelp is accounts update's help for --all-needed.
 const updateAllHelp = "\n\nWith --all-needed (and no ID), walks every profile that is disconnected or expiring inside the\n" +
-	"warning window, one sign-in at a time, profiles one sign-in renews together one after another.\n" +
+	"warning window, one sign-in at a time, profiles one sign-in renews together one after another: one\n" +
+	"Facebook sign-in renews every Page of that login you may still post on.\n" +
+	"Where a profile needs an app password (Bluesky) or the pasted address the browser ends on (Facebook\n" +
+	"Pages, Instagram, Threads), it asks on stderr, naming the profile, and reads one line of standard\n" +
+	"input, the lines in the order asked; an empty line, or the end of input, skips that profile.\n" +
 	"It prints one JSON line per profile: {\"id\",\"network\",\"handle\",\"outcome\",\"message\"} where outcome\n" +
 	"is renewed, skipped, refused (signed in as someone else: nothing changed) or failed, then a summary\n" +
 	"on stderr. Exit status: 0 when every profile was renewed or skipped, 1 otherwise.\n" +
@@ -27,9 +35,8 @@ func (r *runner) accountsUpdateAll(ctx context.Context) error {
 	}
 	defer closeAll()
 	in := r.signIn()
-	// App passwords and pasted addresses are one per profile: a walk
-	// cannot read them from one standard input, so those profiles fail
-	// with the engine's words and are updated one by one.
+	answers := r.walkAnswers(e)
+	in.AskAppPassword, in.Paste = answers.appPassword, answers.paste
 	say := in.Progress
 	results, err := e.UpdateAll(ctx, in, func(s core.UpdateAllStep) {
 		say(fmt.Sprintf("%d of %d — %s on %s", s.Index, s.Total, s.Account.Handle, r.networkTitle(e, s.Account.Network)))
@@ -49,6 +56,61 @@ func (r *runner) accountsUpdateAll(ctx context.Context) error {
 		return &exitError{code: 1}
 	}
 	return nil
+}
+
+// walkAnswers reads Update all's answers (app passwords, pasted addresses),
+// one line of standard input per question in the walk's order. One reader
+// serves them all: a reader per question would read ahead and lose the
+// next profiles' lines.
+type walkAnswers struct {
+	r     *runner
+	e     *core.Engine
+	lines *bufio.Reader // nil without standard input
+}
+
+func (r *runner) walkAnswers(e *core.Engine) *walkAnswers {
+	w := &walkAnswers{r: r, e: e}
+	if r.io.Stdin != nil {
+		w.lines = bufio.NewReader(r.io.Stdin)
+	}
+	return w
+}
+
+// line is the next line, "" at the end of input.
+func (w *walkAnswers) line(what string) (string, error) {
+	if w.lines == nil {
+		return "", nil
+	}
+	line, err := w.lines.ReadString('\n')
+	if err != nil && err != io.EOF {
+		return "", fmt.Errorf("read %s from standard input: %w", what, err)
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}
+
+// appPassword asks for a's app password.
+func (w *walkAnswers) appPassword(_ context.Context, a account.Account) (string, error) {
+	fmt.Fprintf(w.r.io.Stderr, "App password for %s on %s (an empty line skips it):\n", a.Handle, w.r.networkTitle(w.e, a.Network))
+	line, err := w.line("the app password")
+	if err != nil || line != "" {
+		return line, err
+	}
+	return "", core.Skip("no app password was given, so nothing was changed")
+}
+
+// paste says where to sign in (the engine has opened the page) and asks
+// for the address the browser ends on.
+func (w *walkAnswers) paste(ctx context.Context, p *core.PasteSignIn) (string, error) {
+	who := p.Title
+	if a, ok := p.Updating(); ok {
+		who = a.Handle + " on " + p.Title
+	}
+	w.r.sayPasteSteps(ctx, p, false, "copy that whole address for "+who+" and paste it here (an empty line skips it):")
+	line, err := w.line("the address")
+	if line = strings.TrimSpace(line); err != nil || line != "" {
+		return line, err
+	}
+	return "", core.Skip("no address was pasted, so nothing was changed")
 }
 
 func (r *runner) networkTitle(e *core.Engine, name string) string {

@@ -25,11 +25,31 @@ type SignIn struct {
 	// AppPassword is the secret an update asks again, for networks that
 	// sign in with an app password instead of a browser (SignInAppPassword).
 	AppPassword string
+	// AskAppPassword, when AppPassword is empty, asks the person for the
+	// app password of the profile being updated (Update all asks one per
+	// profile). Declining returns an error that is ErrSkipped (Skip).
+	AskAppPassword func(ctx context.Context, a account.Account) (string, error)
 	// Paste asks the person for the address the browser ended on, for the
 	// networks that cannot send the sign-in back to SocialOmm
-	// (SignInPaste): Update opens p.URL, then calls it.
+	// (SignInPaste): Update opens p.URL, then calls it. Declining returns
+	// an error that is ErrSkipped (Skip).
 	Paste func(ctx context.Context, p *PasteSignIn) (string, error)
 }
+
+// ErrSkipped means the person declined a sign-in's question (gave no app
+// password, pasted no address): nothing was changed, and Update all goes
+// on with the next profile.
+var ErrSkipped = errors.New("skipped")
+
+// skippedError says in words why a profile was skipped.
+type skippedError struct{ why string }
+
+func (e *skippedError) Error() string        { return e.why }
+func (e *skippedError) Is(target error) bool { return target == ErrSkipped }
+
+// Skip is what a question of SignIn returns when the person declines it;
+// why says so in words ("no app password was given").
+func Skip(why string) error { return &skippedError{why: why} }
 
 func (s SignIn) say(msg string) {
 	if s.Progress != nil {
@@ -83,13 +103,20 @@ func (e *Engine) Connect(ctx context.Context, name string, values map[string]str
 // It must come back as the same profile; if the person signs in as someone
 // else, an *OtherProfileError is returned and nothing changes.
 func (e *Engine) Update(ctx context.Context, id int64, in SignIn) (account.Account, error) {
+	a, _, err := e.updateCovering(ctx, id, in)
+	return a, err
+}
+
+// updateCovering is Update, also giving what else its sign-in covers (the
+// other Pages the same Facebook login manages), nil when nothing.
+func (e *Engine) updateCovering(ctx context.Context, id int64, in SignIn) (account.Account, *signInCover, error) {
 	a, err := e.Account(ctx, id)
 	if err != nil {
-		return a, err
+		return a, nil, err
 	}
 	n, ok := e.entry(a.Network)
 	if !ok {
-		return a, fmt.Errorf("SocialOmm cannot reconnect %s accounts in this version", a.Network)
+		return a, nil, fmt.Errorf("SocialOmm cannot reconnect %s accounts in this version", a.Network)
 	}
 	if n.SignIn == network.SignInPaste {
 		return e.updatePaste(ctx, a, n, in)
@@ -97,14 +124,23 @@ func (e *Engine) Update(ctx context.Context, id int64, in SignIn) (account.Accou
 	values := map[string]string{}
 	for _, f := range n.Form {
 		if f.Secret && f.Update {
-			values[f.Key] = in.AppPassword
+			secret := in.AppPassword
+			if secret == "" && in.AskAppPassword != nil {
+				// One per profile: asked only now that it is this one's turn.
+				if secret, err = in.AskAppPassword(ctx, a); err != nil {
+					return a, nil, err
+				}
+				in.AppPassword = secret
+			}
+			values[f.Key] = secret
 		}
 	}
 	signed, err := e.signIn(ctx, n, values, &a, in)
 	if err != nil {
-		return a, err
+		return a, nil, err
 	}
-	return e.complete(ctx, a.Network, &a, signed)
+	a, err = e.complete(ctx, a.Network, &a, signed)
+	return a, nil, err
 }
 
 // signIn is the sign-in pipeline's first half: the keyring guard, then the
@@ -191,27 +227,27 @@ func (e *Engine) openBrowser(ctx context.Context, in SignIn, url string) error {
 
 // updatePaste reconnects an account of a paste network: it opens the
 // sign-in page and asks in.Paste for the address it ended on.
-func (e *Engine) updatePaste(ctx context.Context, a account.Account, n network.Entry, in SignIn) (account.Account, error) {
+func (e *Engine) updatePaste(ctx context.Context, a account.Account, n network.Entry, in SignIn) (account.Account, *signInCover, error) {
 	if in.Paste == nil {
-		return a, fmt.Errorf("updating %s needs the address your browser ends on after signing in", n.Title)
+		return a, nil, fmt.Errorf("updating %s needs the address your browser ends on after signing in", n.Title)
 	}
 	p, err := e.startPaste(ctx, a.Network, &a)
 	if err != nil {
-		return a, err
+		return a, nil, err
 	}
 	if err := e.openBrowser(ctx, in, p.URL); err != nil {
-		return a, err
+		return a, nil, err
 	}
 	in.say("Sign in to " + n.Title + " in your browser, then paste the address it ends on…")
 	pasted, err := in.Paste(ctx, p)
 	if err != nil {
-		return a, err
+		return a, nil, err
 	}
 	res, err := e.FinishPaste(ctx, p, pasted)
 	if err != nil {
-		return a, err
+		return a, nil, err
 	}
-	return res.Account, nil
+	return res.Account, p.cover(res.Account), nil
 }
 
 // complete is the sign-in pipeline's second half: on Update the same

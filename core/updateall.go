@@ -89,15 +89,23 @@ func orderForSignIn(list []account.Account, group func(account.Account) string) 
 
 // UpdateAll updates every profile NeedingUpdate lists, one sign-in at a
 // time through the same pipeline as Update: a profile signed in as someone
-// else is refused and left as it was. progress (may be nil) hears of each
-// step before its sign-in starts. Cancelling ctx stops: the profiles not
-// reached are reported skipped. The error is only for failing to list.
+// else is refused and left as it was. in's questions (AskAppPassword,
+// Paste) are asked per profile; declining one skips that profile. Where a
+// sign-in also gives credentials for profiles later in the walk (the other
+// Pages one Facebook login manages, where the person may still post),
+// those are renewed from it without another sign-in. progress (may be nil)
+// hears of each step before its sign-in starts. Cancelling ctx stops: the
+// profiles not reached are reported skipped. The error is only for failing
+// to list.
 func (e *Engine) UpdateAll(ctx context.Context, in SignIn, progress func(UpdateAllStep)) ([]UpdateAllResult, error) {
 	need, err := e.NeedingUpdate(ctx)
 	if err != nil {
 		return nil, err
 	}
 	results := make([]UpdateAllResult, 0, len(need))
+	// What the walk's sign-ins so far also covered: a profile found there
+	// is renewed without a sign-in of its own.
+	var covers []*signInCover
 	for i, a := range need {
 		r := UpdateAllResult{ID: a.ID, Network: a.Network, Handle: a.Handle}
 		if ctx.Err() != nil {
@@ -105,14 +113,21 @@ func (e *Engine) UpdateAll(ctx context.Context, in SignIn, progress func(UpdateA
 			results = append(results, r)
 			continue
 		}
-		r.Outcome, r.Message = e.updateOne(ctx, a, in, i+1, len(need), progress)
+		var cover *signInCover
+		r.Outcome, r.Message, cover = e.updateOne(ctx, a, in, covers, i+1, len(need), progress)
+		if cover != nil {
+			covers = append(covers, cover)
+		}
 		results = append(results, r)
 	}
 	return results, nil
 }
 
-// updateOne runs one profile's Update with a Skip of its own.
-func (e *Engine) updateOne(ctx context.Context, a account.Account, in SignIn, index, total int, progress func(UpdateAllStep)) (UpdateAllOutcome, string) {
+// updateOne runs one profile's Update with a Skip of its own, unless an
+// earlier sign-in of the walk covers it. It also gives what its own
+// sign-in covered.
+func (e *Engine) updateOne(ctx context.Context, a account.Account, in SignIn, covers []*signInCover, index, total int,
+	progress func(UpdateAllStep)) (UpdateAllOutcome, string, *signInCover) {
 	stepCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var once sync.Once
@@ -130,20 +145,25 @@ func (e *Engine) updateOne(ctx context.Context, a account.Account, in SignIn, in
 		}
 	}
 	if wasSkipped() {
-		return UpdateSkipped, "Skipped."
+		return UpdateSkipped, "Skipped.", nil
 	}
-	_, err := e.Update(stepCtx, a.ID, in)
+	if msg, ok := e.renewCovered(stepCtx, a, covers); ok {
+		return UpdateRenewed, msg, nil
+	}
+	_, cover, err := e.updateCovering(stepCtx, a.ID, in)
 	switch {
 	case err == nil:
-		return UpdateRenewed, "Renewed."
+		return UpdateRenewed, "Renewed.", cover
 	case wasSkipped():
-		return UpdateSkipped, "Skipped."
+		return UpdateSkipped, "Skipped.", nil
 	case ctx.Err() != nil:
-		return UpdateSkipped, "Stopped during this profile's sign-in."
+		return UpdateSkipped, "Stopped during this profile's sign-in.", nil
+	case errors.Is(err, ErrSkipped):
+		return UpdateSkipped, Explain(err), nil
 	case errors.Is(err, ErrOtherProfile):
-		return UpdateRefused, Explain(err)
+		return UpdateRefused, Explain(err), nil
 	}
-	return UpdateFailed, Explain(err)
+	return UpdateFailed, Explain(err), nil
 }
 
 // UpdateAllCounts sums results for the summary: renewed, skipped, and still

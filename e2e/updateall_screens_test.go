@@ -106,3 +106,48 @@ func TestScreensUpdateAllAndHeldPosts(t *testing.T) {
 	app.Signal(t, syscall.SIGTERM)
 	app.WaitExit(t, 10*time.Second)
 }
+
+// TestScreensUpdateAllAsksAnAppPassword runs the real window under Xvfb:
+// two Bluesky profiles on the real PDS lost their app passwords, and Update
+// all from the banner asks, over its progress, for the first one's new app
+// password.
+func TestScreensUpdateAllAsksAnAppPassword(t *testing.T) {
+	c := newCLIApp(t)
+	testbed.StartKeyring(t)
+	pds := testbed.StartPDS(t)
+	for _, name := range []string{"gil", "hal"} {
+		who := newBskyAccount(t, pds, name)
+		if p, code := c.runWithPassword(t, who.appPassword, "accounts", "connect", "bluesky", "--handle", who.handle, "--pds", pds.URL()); code != 0 {
+			t.Fatalf("connect %s: %s", who.handle, p.Output())
+		}
+		pds.RevokeAppPassword(t, who.handle, bskyMainPassword, bskyAppName)
+	}
+	if p, code := c.run(t, "accounts", "check", "--all"); code != 0 {
+		t.Fatalf("check: %s", p.Output())
+	}
+
+	d := testbed.StartXvfb(t)
+	cmd := exec.Command(c.bin, "--data-dir", c.dataDir)
+	cmd.Env = d.Env(t, testbed.TempHome(t)...)
+	app := testbed.StartProcess(t, "socialomm-window", cmd)
+	d.WaitWindow(t, regexp.QuoteMeta("SocialOmm — Accounts"), time.Minute)
+	app.WaitOutput(t, "accounts window shows profiles", 30*time.Second)
+	d.ScreenshotPainted(t, "updateall-apppassword-banner", 30*time.Second)
+	d.Click(t, updateAllX, updateAllY)
+	app.WaitOutput(t, `question="app password"`, 30*time.Second)
+	// The question is drawn over the progress: its bar's dark-theme blue
+	// (32,70,142) is covered.
+	d.ScreenshotUntil(t, "updateall-apppassword", 30*time.Second, "the app-password question", func(img image.Image) bool {
+		r, g, b, _ := img.At(250, 258).RGBA()
+		return !(r>>8 < 60 && g>>8 > 50 && g>>8 < 100 && b>>8 > 120)
+	})
+	app.Signal(t, syscall.SIGTERM)
+	if code := app.WaitExit(t, 10*time.Second); code != 0 {
+		t.Fatalf("exit %d\n%s", code, app.Output())
+	}
+	for _, a := range c.accounts(t) {
+		if a.State != account.Disconnected {
+			t.Fatalf("%s changed without an answer: %s", a.Handle, a.State)
+		}
+	}
+}

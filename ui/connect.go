@@ -364,12 +364,18 @@ func pasteSteps(redirectURI string) string {
 		" (a page that does not load), copy that whole address here."
 }
 
-func (s *shell) showPasteDialog(info core.NetworkInfo, p *core.PasteSignIn, existing *account.Account, openErr error) {
-	w := s.accounts.window
-	title := "Connect " + info.Title
-	if existing != nil {
-		title = "Update " + existing.Handle
-	}
+// pasteDialog asks for the address the browser ended on: the steps, the
+// address, a link to copy, and Cancel and Continue, whose actions the
+// caller sets.
+type pasteDialog struct {
+	d       *dialog.CustomDialog
+	address *widget.Entry
+	status  *widget.Label
+	cancel  *widget.Button
+	cont    *widget.Button
+}
+
+func newPasteDialog(info core.NetworkInfo, p *core.PasteSignIn, title string, openErr error, w fyne.Window) *pasteDialog {
 	steps := widget.NewLabel(pasteSteps(p.RedirectURI))
 	steps.Wrapping = fyne.TextWrapWord
 	address := widget.NewEntry()
@@ -405,6 +411,36 @@ func (s *shell) showPasteDialog(info core.NetworkInfo, p *core.PasteSignIn, exis
 			cont.Enable()
 		}
 	}
+	d.SetButtons([]fyne.CanvasObject{cancel, cont})
+	d.Resize(fyne.NewSize(580, 1)) // as tall as its content
+	return &pasteDialog{d: d, address: address, status: status, cancel: cancel, cont: cont}
+}
+
+// onContinue runs finish when Continue is tapped or an address is
+// submitted with Enter.
+func (pd *pasteDialog) onContinue(finish func()) {
+	pd.cont.OnTapped = finish
+	pd.address.OnSubmitted = func(v string) {
+		if strings.TrimSpace(v) != "" && !pd.cont.Disabled() {
+			finish()
+		}
+	}
+}
+
+// show shows the dialog with the address focused.
+func (pd *pasteDialog) show(w fyne.Window) {
+	pd.d.Show()
+	w.Canvas().Focus(pd.address)
+}
+
+func (s *shell) showPasteDialog(info core.NetworkInfo, p *core.PasteSignIn, existing *account.Account, openErr error) {
+	w := s.accounts.window
+	title := "Connect " + info.Title
+	if existing != nil {
+		title = "Update " + existing.Handle
+	}
+	pd := newPasteDialog(info, p, title, openErr, w)
+	d, address, status, cont := pd.d, pd.address, pd.status, pd.cont
 	finish := func() {
 		pasted := address.Text
 		cont.Disable()
@@ -439,16 +475,8 @@ func (s *shell) showPasteDialog(info core.NetworkInfo, p *core.PasteSignIn, exis
 			})
 		}()
 	}
-	cont.OnTapped = finish
-	address.OnSubmitted = func(v string) {
-		if strings.TrimSpace(v) != "" && !cont.Disabled() {
-			finish()
-		}
-	}
-	d.SetButtons([]fyne.CanvasObject{cancel, cont})
-	d.Resize(fyne.NewSize(580, 1)) // as tall as its content
-	d.Show()
-	w.Canvas().Focus(address)
+	pd.onContinue(finish)
+	pd.show(w)
 }
 
 // pageLabel is a Page as the chooser lists it.
