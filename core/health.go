@@ -152,32 +152,57 @@ func jitter(id int64, interval time.Duration) time.Duration {
 	return time.Duration(uint64(h.Sum32()) % uint64(interval/10+1))
 }
 
-// checkAll checks accounts with bounded concurrency, overall and per network.
+// checkAll checks accounts with bounded concurrency, overall and per
+// network. One account per server goes first (its scout); the others on
+// that server wait for its outcome, so a server found unreachable is asked
+// once and no other of its accounts reads the keyring (offline, each
+// network's first four accounts at once read it four times over, one
+// Secret Service call after another).
 func (e *Engine) checkAll(ctx context.Context, list []account.Account) {
 	if len(list) == 0 {
 		return
 	}
 	all := make(chan struct{}, maxChecksAtOnce)
 	perNetwork := map[string]chan struct{}{}
+	scouted := map[string]chan struct{}{}
+	var scouts, followers []account.Account
 	for _, a := range list {
 		if perNetwork[a.Network] == nil {
 			perNetwork[a.Network] = make(chan struct{}, maxChecksPerNetwork)
+		}
+		if scouted[hostOf(a)] == nil {
+			scouted[hostOf(a)] = make(chan struct{})
+			scouts = append(scouts, a)
+		} else {
+			followers = append(followers, a)
 		}
 	}
 	down := newUnreachableServers()
 	batch := e.newOutcomeBatch(ctx)
 	defer batch.close()
 	var wg sync.WaitGroup
-	for _, a := range list {
+	// Every scout is started before any follower takes a slot, so a
+	// follower waiting for its scout never holds the slot the scout needs.
+	for i, a := range append(scouts, followers...) {
 		if ctx.Err() != nil {
 			break
 		}
+		scout := i < len(scouts)
 		net := perNetwork[a.Network]
 		net <- struct{}{}
 		all <- struct{}{}
 		wg.Add(1)
 		go func(a account.Account) {
 			defer func() { <-all; <-net; wg.Done() }()
+			if scout {
+				defer close(scouted[hostOf(a)])
+			} else {
+				select {
+				case <-scouted[hostOf(a)]:
+				case <-ctx.Done():
+					return
+				}
+			}
 			if _, err := e.check(ctx, a.ID, down, batch); err != nil && ctx.Err() == nil {
 				e.logger.Warn("health: check", "account", a.ID, "err", err)
 			}
