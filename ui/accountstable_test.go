@@ -350,7 +350,7 @@ func TestKeyboardMovesThroughRowsAndOpensTheRowMenu(t *testing.T) {
 			test.Type(s.search, "shop 3")
 			key(fyne.KeyReturn)
 			if s.cursor != 0 || c.Focused() != s.rowsWidget() {
-				t.Fatalf("after Enter in search: cursor %d, focus %v", s.cursor, c.Focused())
+				t.Fatalf("after Enter in search: cursor %d, focus %T", s.cursor, c.Focused())
 			}
 			key(fyne.KeyDown)
 			key(fyne.KeyDown)

@@ -115,11 +115,11 @@ func TestDownFromSearchGoesToTheFirstRowOnScreen(t *testing.T) {
 			}
 			pressShortcut(c, ctrl(fyne.KeyF))
 			if c.Focused() != s.search {
-				t.Fatalf("Ctrl+F focused %v", c.Focused())
+				t.Fatalf("Ctrl+F focused %T", c.Focused())
 			}
 			pressKey(c, fyne.KeyDown)
 			if c.Focused() != s.rowsWidget() || s.cursor != want {
-				t.Fatalf("↓ in the search box: focus %v, cursor %d, want the rows and %d", c.Focused(), s.cursor, want)
+				t.Fatalf("↓ in the search box: focus %T, cursor %d, want the rows and %d", c.Focused(), s.cursor, want)
 			}
 			if !rowShownSelected(t, s, want) {
 				t.Fatalf("row %d is not shown selected", want)
@@ -133,7 +133,7 @@ func TestDownFromSearchGoesToTheFirstRowOnScreen(t *testing.T) {
 			}
 			pressKey(c, fyne.KeyEscape)
 			if c.Focused() != s.search || s.cursor != -1 {
-				t.Fatalf("Escape in the rows: focus %v, cursor %d, want the search box", c.Focused(), s.cursor)
+				t.Fatalf("Escape in the rows: focus %T, cursor %d, want the search box", c.Focused(), s.cursor)
 			}
 			// Typing goes on in the search box.
 			test.Type(c.Focused(), "shop 4")
