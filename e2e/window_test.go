@@ -226,3 +226,63 @@ func TestWindowComposeToTwoProfiles(t *testing.T) {
 		return testbed.CountPixels(img, func(r, g, b uint8) bool { return r < 120 && g > 150 && b < 120 }) > 30
 	})
 }
+
+// TestWindowQueueRetry: GoToSocial refuses a post (its statuses-max-chars
+// set below the post's length: a real refusal, the same every time), the
+// window's engine marks it failed with the server's words and the Queue
+// window shows it so; with the limit raised again (GoToSocial restarted on
+// the same data), the test clicks the post's Retry in the real Queue window
+// and the post goes out exactly once.
+func TestWindowQueueRetry(t *testing.T) {
+	c := newCLIApp(t)
+	kr := testbed.StartKeyring(t)
+	gts := testbed.StartGoToSocial(t, testbed.WithGoToSocialConfig("statuses-max-chars", 40))
+	alice := connectUsers(t, c, gts, "alice")["alice"]
+	w := startWindow(t, c, nil)
+
+	text := fmt.Sprintf("Refused at first, then sent again by Retry in the Queue window at %s", time.Now().Format("15:04:05"))
+	// Asked of the window's engine over its socket: the window publishes.
+	post := c.schedule(t, time.Now(), text, alice)
+	var failed schedule.Target
+	poll(t, "GoToSocial refusing the post", time.Minute, func() (bool, string) {
+		failed = targetStates(findPost(c.posts(t), post.ID))[alice.ID]
+		return failed.State == schedule.Failed, string(failed.State) + " " + failed.Error
+	})
+	if !strings.Contains(failed.Error, "refused") {
+		t.Fatalf("failed without the server's refusal: %q", failed.Error)
+	}
+
+	w.click(t, queueX, headerY)
+	queue := &windowDriver{d: w.d, app: w.app, win: w.d.WaitWindow(t, regexp.QuoteMeta("SocialOmm — Queue"), 30*time.Second)}
+	w.waitLog(t, `queue window shows posts" count=1`, 0)
+	// The failed copy draws in the theme's red, and its row has a Retry.
+	before := screenshotWindowUntil(t, w.d, queue.win, "window-queue-failed", "the failed copy in red", func(img image.Image) bool {
+		return testbed.CountPixels(img, func(r, g, b uint8) bool { return r > 200 && g < 100 && b < 100 }) > 30
+	})
+
+	gts.Stop(t)
+	gts.SetConfig(t, "statuses-max-chars", 5000)
+	gts.Start(t)
+	published := w.logCount(`"post published"`)
+	queue.click(t, queueRetryX, queueFirstPostY)
+	w.waitLog(t, `"post published"`, published)
+
+	var got schedule.Target
+	poll(t, "the retried post published", time.Minute, func() (bool, string) {
+		got = targetStates(findPost(c.posts(t), post.ID))[alice.ID]
+		return got.State == schedule.Published, string(got.State) + " " + got.Error
+	})
+	if got.RemoteID == "" || !strings.HasPrefix(got.URL, gts.URL()+"/") {
+		t.Fatalf("published without the server's id and link: %+v", got)
+	}
+	if n := serverStatuses(t, kr, alice)[text]; n != 1 {
+		t.Fatalf("GoToSocial has the post %d times, want once", n)
+	}
+	// The Queue shows it published, in green, where it showed the failure.
+	queue.shotSettled(t, before, "window-queue-retried")
+	screenshotWindowUntil(t, w.d, queue.win, "window-queue-retried-green", "the published copy in green", func(img image.Image) bool {
+		green := testbed.CountPixels(img, func(r, g, b uint8) bool { return r < 120 && g > 150 && b < 120 })
+		red := testbed.CountPixels(img, func(r, g, b uint8) bool { return r > 200 && g < 100 && b < 100 })
+		return green > 30 && red == 0
+	})
+}

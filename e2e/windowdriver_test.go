@@ -256,6 +256,16 @@ func (w *windowDriver) bannerUpdate(t *testing.T) string {
 	return before
 }
 
+// Queue (UI assumptions): the window is 920x620; with one post needing the
+// person, its "Needs you" header is the list's first line and the post the
+// second, its action buttons right-aligned on the post's first line: Edit,
+// Retry, Delete for a failed copy. queueRetryX, queueFirstPostY is inside
+// that Retry.
+const (
+	queueRetryX     = 780
+	queueFirstPostY = 140
+)
+
 // Compose (UI assumptions): a 680x640 window whose form scrolls; its text
 // entry fills the width under the heading (composeTextX/Y is inside it, the
 // heading at composeHeadingX/Y is a neutral spot that takes no focus);

@@ -57,7 +57,7 @@ type accountsScreen struct {
 	nav     navigation
 	log     *slog.Logger
 
-	search    *widget.Entry
+	search    *searchEntry
 	filter    *widget.Select
 	searchBar *fyne.Container
 	noMatch   fyne.CanvasObject
@@ -74,11 +74,11 @@ type accountsScreen struct {
 	// connectivity says which networks the checks could not reach.
 	connectivity     *fyne.Container
 	connectivityText *widget.Label
-	summary          *widget.Label
+	summary          *widget.RichText
 	top              *fyne.Container // header and banners
 	body             *fyne.Container
 	empty            fyne.CanvasObject
-	list             *widget.List
+	list             *rowsList
 	loadError        *widget.Label
 
 	timerMu sync.Mutex
@@ -108,6 +108,8 @@ type accountsScreen struct {
 	onUpdateAll func()
 	onCheck     func(a account.Account)
 	onRemove    func(a account.Account)
+	// async runs reads off the UI goroutine (tests run them in place).
+	async func(func())
 	// onRedraw is told each time the countdowns redraw (benchmarks count).
 	onRedraw func()
 	// onShown is told, after each load is on screen, how many profiles
@@ -133,7 +135,7 @@ func newAccountsScreen(a fyne.App, backend accountsBackend, nav navigation) *acc
 func newUnbuiltAccountsScreen(a fyne.App, backend accountsBackend, nav navigation) *accountsScreen {
 	w := a.NewWindow("SocialOmm — Accounts")
 	s := &accountsScreen{window: w, backend: backend, nets: networksOf(backend), nav: nav, avatars: map[string]fyne.Resource{},
-		log: slog.New(slog.DiscardHandler)}
+		log: slog.New(slog.DiscardHandler), async: func(fn func()) { go fn() }}
 	s.cursor = -1
 	s.accountList = accountList{title: s.nets.title, networks: s.nets.catalog.Names()}
 	s.accountsLoader.init(backend, func() *slog.Logger { return s.log }, s.showLoaded)
@@ -156,8 +158,7 @@ func (s *accountsScreen) buildWindow() {
 func (s *accountsScreen) build() fyne.CanvasObject {
 	title := widget.NewLabelWithStyle("Accounts", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	title.SizeName = theme.SizeNameHeadingText
-	s.summary = widget.NewLabel("")
-	s.summary.Importance = widget.LowImportance
+	s.summary = newSecondaryText("", fyne.TextAlignLeading, fyne.TextStyle{})
 
 	s.connectButton = widget.NewButtonWithIcon("Connect account", theme.ContentAddIcon(), s.showConnectMenu)
 	s.connectButton.Importance = widget.HighImportance
@@ -191,7 +192,7 @@ func (s *accountsScreen) build() fyne.CanvasObject {
 		widthFree(container.NewBorder(nil, nil, nil, s.attentionButtons, s.attentionText)))
 	s.attention.Hide()
 
-	s.search = widget.NewEntry()
+	s.search = newSearchEntry(s)
 	s.search.SetPlaceHolder("Search by name, handle or network")
 	s.search.ActionItem = widget.NewIcon(theme.SearchIcon())
 	s.search.OnChanged = func(string) { s.onSearchChanged() }
@@ -200,17 +201,16 @@ func (s *accountsScreen) build() fyne.CanvasObject {
 	s.searchBar = container.NewPadded(container.NewBorder(nil, nil, nil,
 		container.NewGridWrap(fyne.NewSize(210, s.search.MinSize().Height), s.filter), s.search))
 	s.searchBar.Hide()
-	noMatch := widget.NewLabelWithStyle("No profile matches. Clear the search or choose All profiles.", fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
-	noMatch.Importance = widget.LowImportance
+	noMatch := newSecondaryText("No profile matches. Clear the search or choose All profiles.", fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
 	s.noMatch = container.NewCenter(noMatch)
 
-	s.list = widget.NewList(
-		func() int { return len(s.accounts) },
-		func() fyne.CanvasObject { return newAccountRow(s) },
-		func(id widget.ListItemID, o fyne.CanvasObject) {
-			o.(*accountRow).set(s.accounts[id], s.backend.Now())
-		},
-	)
+	s.list = &rowsList{screen: s}
+	s.list.Length = func() int { return len(s.accounts) }
+	s.list.CreateItem = func() fyne.CanvasObject { return newAccountRow(s) }
+	s.list.UpdateItem = func(id widget.ListItemID, o fyne.CanvasObject) {
+		o.(*accountRow).set(s.accounts[id], s.backend.Now())
+	}
+	s.list.ExtendBaseWidget(s.list)
 	s.list.HideSeparators = false
 	s.list.OnSelected = func(id widget.ListItemID) {
 		s.cursor = id
@@ -227,8 +227,7 @@ func (s *accountsScreen) build() fyne.CanvasObject {
 	// Plain, not italic: it is measured while the window is built, and
 	// each text style costs a font face (parsed, and a system font looked
 	// up for it) before the first frame.
-	loading := widget.NewLabelWithStyle("Loading your profiles…", fyne.TextAlignCenter, fyne.TextStyle{})
-	loading.Importance = widget.LowImportance
+	loading := newSecondaryText("Loading your profiles…", fyne.TextAlignCenter, fyne.TextStyle{})
 	// Until the first load, say so rather than flash the empty state.
 	s.body = container.NewStack(container.NewCenter(loading))
 
@@ -262,9 +261,8 @@ func (s *accountsScreen) emptyState() fyne.CanvasObject {
 	button := widget.NewButtonWithIcon("Connect your first profile", theme.ContentAddIcon(), s.showConnectMenu)
 	button.Importance = widget.HighImportance
 	s.emptyConnect = button
-	hint := widget.NewLabelWithStyle("You will sign in on the network's own page in your browser; SocialOmm never sees your password.",
+	hint := newSecondaryText("You will sign in on the network's own page in your browser; SocialOmm never sees your password.",
 		fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
-	hint.Importance = widget.LowImportance
 	hint.Wrapping = fyne.TextWrapWord
 	column := container.NewVBox(container.NewCenter(icon), heading, text, container.NewCenter(button), hint)
 	return container.NewCenter(container.NewGridWrap(fyne.NewSize(480, column.MinSize().Height), column))
@@ -477,7 +475,7 @@ func (s *accountsScreen) onSearchChanged() { s.applyFilter() }
 // applyFilter shows the accounts the search text and filter let through.
 func (s *accountsScreen) applyFilter() {
 	s.accountList.applyFilter(s.search.Text, s.filter.Selected)
-	s.summary.SetText(s.summaryLine())
+	setSecondaryText(s.summary, s.summaryLine())
 	switch {
 	case len(s.all) == 0:
 		s.body.Objects = []fyne.CanvasObject{s.empty}

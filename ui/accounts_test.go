@@ -72,6 +72,8 @@ func texts(t *testing.T, o fyne.CanvasObject) []string {
 			out = append(out, w.Text)
 		case *widget.Button:
 			out = append(out, w.Text)
+		case *widget.RichText:
+			out = append(out, w.String())
 		case fyne.Widget:
 			r := test.TempWidgetRenderer(t, w)
 			for _, c := range r.Objects() {
@@ -161,10 +163,10 @@ func TestRowsShowStateAndCountdown(t *testing.T) {
 	if row.state.Text != "Connected" || !strings.HasPrefix(row.expires.Text, "Expires in 23 days (") {
 		t.Fatalf("connected row: %q / %q", row.state.Text, row.expires.Text)
 	}
-	if row.name.Text != "Ana" || row.handle.Text != "@ana@example.org · Mastodon" {
-		t.Fatalf("identity: %q %q", row.name.Text, row.handle.Text)
+	if row.name.Text != "Ana" || row.handle.String() != "@ana@example.org · Mastodon" {
+		t.Fatalf("identity: %q %q", row.name.Text, row.handle.String())
 	}
-	if got := s.summary.Text; got != "2 profiles" {
+	if got := s.summary.String(); got != "2 profiles" {
 		t.Fatalf("summary %q", got)
 	}
 }
@@ -244,14 +246,14 @@ func manyAccounts(n int) []account.Account {
 func TestSearchAndFilters(t *testing.T) {
 	b := &fakeBackend{now: testNow, accounts: manyAccounts(100)}
 	s, _ := newTestScreen(t, b)
-	if !s.searchBar.Visible() || s.summary.Text != "100 profiles" {
-		t.Fatalf("search bar %v, summary %q", s.searchBar.Visible(), s.summary.Text)
+	if !s.searchBar.Visible() || s.summary.String() != "100 profiles" {
+		t.Fatalf("search bar %v, summary %q", s.searchBar.Visible(), s.summary.String())
 	}
 	s.search.SetText("shop 4")
 	// Every word must appear: "shop" and a "4" anywhere (4, 14, 24, …, 40–49,
 	// …, 94): 19 of Shop 0–99.
-	if len(s.accounts) != 19 || s.summary.Text != "19 of 100 profiles" {
-		t.Fatalf("search: %d shown, %q", len(s.accounts), s.summary.Text)
+	if len(s.accounts) != 19 || s.summary.String() != "19 of 100 profiles" {
+		t.Fatalf("search: %d shown, %q", len(s.accounts), s.summary.String())
 	}
 	s.search.SetText("BLUESKY user1")
 	for _, a := range s.accounts {
@@ -413,8 +415,8 @@ func TestFirstFrameReadsOnlyTheFirstScreenful(t *testing.T) {
 	if len(s.all) != firstScreenful || len(s.accounts) != firstScreenful {
 		t.Fatalf("first frame has %d accounts loaded, want the first %d", len(s.all), firstScreenful)
 	}
-	if s.summary.Text != "120 profiles" || s.attentionText.Text != "24 profiles need reconnecting · 24 expire soon" {
-		t.Fatalf("first frame says %q and %q, want the counts of all 120", s.summary.Text, s.attentionText.Text)
+	if s.summary.String() != "120 profiles" || s.attentionText.Text != "24 profiles need reconnecting · 24 expire soon" {
+		t.Fatalf("first frame says %q and %q, want the counts of all 120", s.summary.String(), s.attentionText.Text)
 	}
 	if n := len(b.loads); n != 1 {
 		t.Fatalf("%d reads before the window showed, want the first screenful only", n)
@@ -426,8 +428,8 @@ func TestFirstFrameReadsOnlyTheFirstScreenful(t *testing.T) {
 	if n := <-listed; n != 120 {
 		t.Fatalf("listed %d accounts after the first frame, want 120", n)
 	}
-	if len(s.all) != 120 || s.summary.Text != "120 profiles" {
-		t.Fatalf("after the rest: %d loaded, %q", len(s.all), s.summary.Text)
+	if len(s.all) != 120 || s.summary.String() != "120 profiles" {
+		t.Fatalf("after the rest: %d loaded, %q", len(s.all), s.summary.String())
 	}
 	t.Cleanup(s.window.Close)
 }

@@ -36,19 +36,24 @@ type compactState struct {
 	view         string
 	viewSettings viewSettings
 	viewButton   *widget.Button
-	table        *widget.Table
+	table        *rowsTable
 	// cells are the table's cells shown so far.
 	cells map[*compactCell]struct{}
 	// cursor is the row the keyboard is on (-1: none); movingByKey is
 	// set while the keyboard moves it, so the move opens nothing.
 	cursor      int
 	movingByKey bool
+	// focusingRows is set while enterRows gives the rows the focus, with
+	// the cursor already placed.
+	focusingRows bool
 	// shownCompact is the view last put on screen (viewLogged: once).
 	shownCompact, viewLogged bool
 }
 
 // compactCell is one cell of the compact table: a line of text (with a
-// state dot in the State column) or, in the last column, the ⋯ button.
+// state dot in the State column, and in the Last check column the mark of a
+// check that could not ask the network) or, in the last column, the ⋯
+// button.
 type compactCell struct {
 	widget.BaseWidget
 	screen  *accountsScreen
@@ -57,6 +62,9 @@ type compactCell struct {
 
 	dot  *canvas.Circle
 	text *canvas.Text
+	// mark is the comfortable row's trouble mark (connectivitybanner.go):
+	// the countdown is from an older check; the detail has the words.
+	mark *widget.Icon
 	more *widget.Button
 	// full is the text before it was cut to the column's width.
 	full string
@@ -66,6 +74,7 @@ func newCompactCell(s *accountsScreen) *compactCell {
 	c := &compactCell{screen: s}
 	c.dot = canvas.NewCircle(theme.Color(theme.ColorNameSuccess))
 	c.text = canvas.NewText("", theme.Color(theme.ColorNameForeground))
+	c.mark = newTroubleMark()
 	c.more = widget.NewButtonWithIcon("", theme.MoreHorizontalIcon(), func() { s.showCompactMenu(c.account, c.more) })
 	c.more.Importance = widget.LowImportance
 	c.ExtendBaseWidget(c)
@@ -90,6 +99,7 @@ func (c *compactCell) set(a account.Account, col int, now time.Time) {
 	if col == menuColumn {
 		c.text.Hide()
 		c.dot.Hide()
+		c.mark.Hide()
 		c.more.Show()
 		return
 	}
@@ -124,6 +134,11 @@ func (c *compactCell) set(a account.Account, col int, now time.Time) {
 			text = ago(now, *a.LastCheckedAt)
 		}
 	}
+	if column(col) == columnLastCheck {
+		showTroubleMark(c.mark, a)
+	} else {
+		c.mark.Hide()
+	}
 	if column(col) != columnName {
 		c.text.TextStyle = fyne.TextStyle{}
 	}
@@ -138,10 +153,19 @@ func (c *compactCell) fit() {
 	if column(c.col) == columnState {
 		width -= c.dotSize() + theme.Padding()
 	}
+	if c.mark.Visible() {
+		width -= c.markSize() + theme.Padding()
+	}
 	c.text.Text = ellipsis(c.full, width, c.text.TextSize, c.text.TextStyle)
 }
 
 func (c *compactCell) dotSize() float32 { return theme.TextSize() * 0.6 }
+
+// markSize is the trouble mark's size: the inline icon size, within the
+// line's height.
+func (c *compactCell) markSize() float32 {
+	return min(theme.IconInlineSize(), compactLineHeight()-2)
+}
 
 // compactCountdown is the countdown without the date: "Expires in 23
 // days", "Never expires", or why access ended.
@@ -187,8 +211,16 @@ func (r *compactCellRenderer) Layout(size fyne.Size) {
 		c.dot.Move(fyne.NewPos(x, (size.Height-d)/2))
 		x += d + p
 	}
+	right := size.Width - p
+	if c.mark.Visible() {
+		m := c.markSize()
+		right -= m
+		c.mark.Resize(fyne.NewSquareSize(m))
+		c.mark.Move(fyne.NewPos(right, (size.Height-m)/2))
+		right -= p
+	}
 	th := c.text.MinSize().Height
-	c.text.Resize(fyne.NewSize(size.Width-x-p, th))
+	c.text.Resize(fyne.NewSize(right-x, th))
 	c.text.Move(fyne.NewPos(x, (size.Height-th)/2))
 }
 
@@ -197,26 +229,27 @@ func (r *compactCellRenderer) MinSize() fyne.Size { return fyne.NewSize(0, compa
 func (r *compactCellRenderer) Refresh() {
 	r.cell.text.Refresh()
 	r.cell.dot.Refresh()
+	r.cell.mark.Refresh()
 	r.Layout(r.cell.Size())
 }
 
 func (r *compactCellRenderer) Objects() []fyne.CanvasObject {
-	return []fyne.CanvasObject{r.cell.dot, r.cell.text, r.cell.more}
+	return []fyne.CanvasObject{r.cell.dot, r.cell.text, r.cell.mark, r.cell.more}
 }
 
 func (r *compactCellRenderer) Destroy() {}
 
 // buildTable makes the compact table; its header row sorts by a column.
-func (s *accountsScreen) buildTable() *widget.Table {
-	t := widget.NewTable(
-		func() (int, int) { return len(s.accounts), len(columnWidths) },
-		func() fyne.CanvasObject { return newCompactCell(s) },
-		func(id widget.TableCellID, o fyne.CanvasObject) {
-			if id.Row < len(s.accounts) {
-				o.(*compactCell).set(s.accounts[id.Row], id.Col, s.backend.Now())
-			}
-		},
-	)
+func (s *accountsScreen) buildTable() *rowsTable {
+	t := &rowsTable{screen: s}
+	t.Length = func() (int, int) { return len(s.accounts), len(columnWidths) }
+	t.CreateCell = func() fyne.CanvasObject { return newCompactCell(s) }
+	t.UpdateCell = func(id widget.TableCellID, o fyne.CanvasObject) {
+		if id.Row < len(s.accounts) {
+			o.(*compactCell).set(s.accounts[id.Row], id.Col, s.backend.Now())
+		}
+	}
+	t.ExtendBaseWidget(t)
 	t.ShowHeaderRow = true
 	t.CreateHeader = func() fyne.CanvasObject { return newHeaderCell() }
 	t.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {

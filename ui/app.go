@@ -33,6 +33,7 @@ func Run(ctx context.Context, engine *core.Engine, lock *instance.Lock, logger *
 	logger.Debug("window starting")
 	a := app.NewWithID(AppID)
 	a.SetIcon(appIcon)
+	a.Settings().SetTheme(newAppTheme())
 	go warmBoldFont()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

@@ -47,12 +47,12 @@ func (s *accountsScreen) showDetail(a account.Account) {
 	d := dialog.NewCustom(a.DisplayName, "Close", content, s.window)
 	d.Resize(fyne.NewSize(620, 460))
 	d.Show()
-	go func() {
+	s.async(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		entries, err := s.backend.Activity(ctx, a.ID, 50)
 		fyne.Do(func() { log.SetText(activityText(entries, err)) })
-	}()
+	})
 }
 
 func activityText(entries []account.Activity, err error) string {

@@ -25,7 +25,7 @@ type accountRow struct {
 	network *canvas.Image
 	avatar  *canvas.Image
 	name    *widget.Label
-	handle  *widget.Label
+	handle  *widget.RichText
 	state   *canvas.Text
 	expires *widget.Label
 	// mark says the last check could not ask the network; the countdown
@@ -44,8 +44,7 @@ func newAccountRow(s *accountsScreen) *accountRow {
 	r.avatar.SetMinSize(fyne.NewSquareSize(40))
 	r.name = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	r.name.Truncation = fyne.TextTruncateEllipsis
-	r.handle = widget.NewLabel("")
-	r.handle.Importance = widget.LowImportance
+	r.handle = newSecondaryText("", fyne.TextAlignLeading, fyne.TextStyle{})
 	r.handle.Truncation = fyne.TextTruncateEllipsis
 	r.state = canvas.NewText("", theme.Color(theme.ColorNameSuccess))
 	r.state.TextStyle = fyne.TextStyle{Bold: true}
@@ -81,7 +80,7 @@ func (r *accountRow) set(a account.Account, now time.Time) {
 		name = a.Handle
 	}
 	r.name.SetText(name)
-	r.handle.SetText(a.Handle + " · " + r.screen.nets.title(a.Network))
+	setSecondaryText(r.handle, a.Handle+" · "+r.screen.nets.title(a.Network))
 	text, colour := stateText(a)
 	r.state.Text, r.state.Color = text, theme.Color(colour)
 	r.state.Refresh()
@@ -108,7 +107,9 @@ func stateText(a account.Account) (string, fyne.ThemeColorName) {
 		}
 		return "Disconnected — needs Update", theme.ColorNameError
 	case account.Checking:
-		return "Checking…", theme.ColorNamePrimary
+		// The foreground: no blue reads both as text on the dark
+		// background and under white text on a button.
+		return "Checking…", theme.ColorNameForeground
 	}
 	return "Connected", theme.ColorNameSuccess
 }

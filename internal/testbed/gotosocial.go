@@ -150,6 +150,28 @@ func (g *GoToSocial) URL() string { return "http://" + g.Host() }
 // Host is host:port, which is also the instance's domain.
 func (g *GoToSocial) Host() string { return "127.0.0.1:" + strconv.Itoa(g.port) }
 
+// SetConfig changes one key of the server's config file (as
+// WithGoToSocialConfig does at the start); the server reads it at its next
+// Start.
+func (g *GoToSocial) SetConfig(t testing.TB, key string, value any) {
+	t.Helper()
+	b, err := os.ReadFile(g.config)
+	if err != nil {
+		t.Fatalf("testbed: %v", err)
+	}
+	cfg := map[string]any{}
+	if err := json.Unmarshal(b, &cfg); err != nil {
+		t.Fatalf("testbed: GoToSocial's config: %v", err)
+	}
+	cfg[key] = value
+	if b, err = json.MarshalIndent(cfg, "", "  "); err != nil {
+		t.Fatalf("testbed: %v", err)
+	}
+	if err := os.WriteFile(g.config, b, 0o600); err != nil {
+		t.Fatalf("testbed: %v", err)
+	}
+}
+
 // ConfigPath is the server's config file, for running other admin commands.
 func (g *GoToSocial) ConfigPath() string { return g.config }
 

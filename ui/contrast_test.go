@@ -1,0 +1,287 @@
+package ui
+
+import (
+	"fmt"
+	"image/color"
+	"math"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/socialomm/desktop/core/account"
+	"github.com/socialomm/desktop/core/secret"
+)
+
+// contrast is the WCAG 2 contrast ratio of two colours.
+func contrast(a, b color.Color) float64 {
+	l1, l2 := luminance(a), luminance(b)
+	if l1 < l2 {
+		l1, l2 = l2, l1
+	}
+	return (l1 + 0.05) / (l2 + 0.05)
+}
+
+// luminance is WCAG 2's relative luminance.
+func luminance(c color.Color) float64 {
+	r, g, b, _ := c.RGBA()
+	lin := func(v uint32) float64 {
+		s := float64(v) / 0xffff
+		if s <= 0.04045 {
+			return s / 12.92
+		}
+		return math.Pow((s+0.055)/1.055, 2.4)
+	}
+	return 0.2126*lin(r) + 0.7152*lin(g) + 0.0722*lin(b)
+}
+
+// over is colour c laid over an opaque background.
+func over(c, background color.Color) color.Color {
+	r, g, b, a := c.RGBA()
+	br, bg, bb, _ := background.RGBA()
+	// RGBA is alpha-premultiplied already.
+	mix := func(f, k uint32) uint8 { return uint8((f + k*(0xffff-a)/0xffff) >> 8) }
+	return color.NRGBA{R: mix(r, br), G: mix(g, bg), B: mix(b, bb), A: 0xff}
+}
+
+// variantTheme is the app's theme held to one variant, as a desktop that
+// prefers it would have it.
+type variantTheme struct {
+	fyne.Theme
+	variant fyne.ThemeVariant
+}
+
+func (v variantTheme) Color(n fyne.ThemeColorName, _ fyne.ThemeVariant) color.Color {
+	return v.Theme.Color(n, v.variant)
+}
+
+// drawnText is one text on screen, in the colour it is drawn in, on the
+// colour under it.
+type drawnText struct {
+	text   string
+	fg, bg color.Color
+}
+
+// measureTexts reads every text a window draws, with the colour under its
+// middle: the window's background with every rectangle painted before it
+// there (list and table selection, hover, header, banner tint, button)
+// laid over it in paint order. The colours are the widgets' own, resolved
+// through the theme as they draw. A disabled widget's text is left out:
+// WCAG asks no contrast of an inactive control.
+func measureTexts(t *testing.T, c fyne.Canvas) []drawnText {
+	t.Helper()
+	type painted struct {
+		pos  fyne.Position
+		size fyne.Size
+		fill color.Color
+	}
+	var rects []painted
+	var out []drawnText
+	size := c.Size()
+	var walk func(o fyne.CanvasObject, origin fyne.Position)
+	walk = func(o fyne.CanvasObject, origin fyne.Position) {
+		if o == nil || !o.Visible() {
+			return
+		}
+		pos := origin.Add(o.Position())
+		switch o := o.(type) {
+		case *canvas.Rectangle:
+			if o.FillColor != nil {
+				if _, _, _, a := o.FillColor.RGBA(); a > 0 {
+					rects = append(rects, painted{pos, o.Size(), o.FillColor})
+				}
+			}
+		case *canvas.Text:
+			if strings.TrimSpace(o.Text) == "" {
+				return
+			}
+			w := min(o.MinSize().Width, o.Size().Width)
+			x := pos.X + w/2
+			switch o.Alignment {
+			case fyne.TextAlignCenter:
+				x = pos.X + o.Size().Width/2
+			case fyne.TextAlignTrailing:
+				x = pos.X + o.Size().Width - w/2
+			}
+			y := pos.Y + o.Size().Height/2
+			if x < 0 || y < 0 || x >= size.Width || y >= size.Height {
+				return // scrolled out of the window
+			}
+			bg := theme.Color(theme.ColorNameBackground)
+			for _, r := range rects {
+				if x >= r.pos.X && x < r.pos.X+r.size.Width && y >= r.pos.Y && y < r.pos.Y+r.size.Height {
+					bg = over(r.fill, bg)
+				}
+			}
+			out = append(out, drawnText{text: o.Text, fg: over(o.Color, bg), bg: bg})
+		case *fyne.Container:
+			for _, child := range o.Objects {
+				walk(child, pos)
+			}
+		case fyne.Widget:
+			if d, ok := o.(fyne.Disableable); ok && d.Disabled() {
+				return
+			}
+			for _, child := range test.TempWidgetRenderer(t, o).Objects() {
+				walk(child, pos)
+			}
+		}
+	}
+	walk(c.Content(), fyne.Position{})
+	return out
+}
+
+// contrastAccounts are profiles in every state a row can show.
+func contrastAccounts() []account.Account {
+	exp := testNow.Add(23 * 24 * time.Hour)
+	soon := testNow.Add(5 * 24 * time.Hour)
+	gone := testNow.Add(-2 * 24 * time.Hour)
+	good := testNow.Add(-3 * time.Hour)
+	return []account.Account{
+		{ID: 1, Network: "mastodon", Handle: "@ana@example.org", DisplayName: "Ana", State: account.Connected, ExpiresAt: &exp,
+			LastCheckedAt: &good, LastGoodCheckAt: &good},
+		{ID: 2, Network: "bluesky", Handle: "@bo.example.com", DisplayName: "Bo", State: account.Expiring, ExpiresAt: &soon},
+		{ID: 3, Network: "x", Handle: "@cy", DisplayName: "Cy", State: account.Disconnected, Reason: account.ReasonExpired, ExpiresAt: &gone},
+		{ID: 4, Network: "linkedin", Handle: "dee", DisplayName: "Dee", State: account.Disconnected, Reason: account.ReasonPasswordChanged, ExpiresAt: &exp},
+		{ID: 5, Network: "mastodon", Handle: "@eve@example.net", DisplayName: "Eve", State: account.Checking, ExpiresAt: &exp},
+		{ID: 6, Network: "mastodon", Handle: "@fay@down.example", DisplayName: "Fay", State: account.Connected, ExpiresAt: &exp,
+			LastError: "Could not check: could not reach down.example", LastGoodCheckAt: &good, LastCheckedAt: &testNow},
+	}
+}
+
+// TestAccountsWindowTextContrastMeetsWCAGAA measures every text the
+// Accounts window draws (comfortable rows, the compact table and its
+// headers, the banners, the empty state; plain, selected by the keyboard,
+// and a table line under the pointer)
+// against what is under it, in the dark and the light variant of the app's
+// theme: each must reach WCAG AA's 4.5:1.
+func TestAccountsWindowTextContrastMeetsWCAGAA(t *testing.T) {
+	moveTo := func(s *accountsScreen, row int) { s.moveCursor(row) }
+	hover := func(s *accountsScreen, _ int) {
+		// The pointer over the table's first line. (A comfortable row
+		// would be lighter still: test.MoveMouse gives the hover to the
+		// row's widgets, not the list's item, so it is not measured.)
+		at := fyne.NewPos(60, fyne.CurrentApp().Driver().AbsolutePositionForObject(s.table).Y+compactLineHeight()*1.5)
+		test.MoveMouse(s.window.Canvas(), at)
+	}
+	scenes := []struct {
+		name     string
+		accounts []account.Account
+		keyring  error
+		view     string
+		act      func(s *accountsScreen, row int)
+		// must are texts the scene has to have measured.
+		must []string
+	}{
+		{name: "comfortable rows and banners", accounts: contrastAccounts(), view: viewComfortable,
+			must: []string{"Ana", "@ana@example.org · Mastodon", "Connected", "Expiring soon", "Expired — needs Update",
+				"Password changed — needs Update", "Checking…", "Expires in 23 days", "6 profiles", "could not reach any network", "need reconnecting", "Update Cy", "and 1 more"}},
+		{name: "comfortable, a row selected by the keyboard", accounts: contrastAccounts(), view: viewComfortable, act: moveTo,
+			must: []string{"Expired — needs Update", "@cy · X"}},
+		{name: "compact table", accounts: contrastAccounts(), view: viewCompact,
+			must: []string{"Name", "Network", "Handle", "State", "Expires", "Last check", "@ana@example.org", "Expired", "Checking…", "Never"}},
+		{name: "compact, a row selected by the keyboard", accounts: contrastAccounts(), view: viewCompact, act: moveTo,
+			must: []string{"Cy"}},
+		{name: "compact, a row under the pointer", accounts: contrastAccounts(), view: viewCompact, act: hover,
+			must: []string{"Ana"}},
+		{name: "empty state", must: []string{"No profiles connected yet", "Connect your first profile", "You will sign in"}},
+		{name: "no keyring", keyring: fmt.Errorf("%w: no secret service", secret.ErrUnavailable),
+			must: []string{"cannot reach a keyring"}},
+		{name: "no profile matches", accounts: contrastAccounts(), view: viewComfortable,
+			act:  func(s *accountsScreen, _ int) { s.search.SetText("nobody at all") },
+			must: []string{"No profile matches", "0 of 6 profiles"}},
+	}
+	for _, variant := range []struct {
+		name string
+		v    fyne.ThemeVariant
+	}{{"dark", theme.VariantDark}, {"light", theme.VariantLight}} {
+		for _, sc := range scenes {
+			t.Run(variant.name+"/"+sc.name, func(t *testing.T) {
+				a := test.NewTempApp(t)
+				a.Settings().SetTheme(variantTheme{Theme: newAppTheme(), variant: variant.v})
+				b := &fakeBackend{now: testNow, accounts: sc.accounts, keyring: sc.keyring}
+				s := newAccountsScreen(a, b, navigation{compose: func() {}, queue: func() {}, settings: func() {}})
+				t.Cleanup(s.window.Close)
+				s.view = sc.view
+				s.window.Resize(fyne.NewSize(880, 720))
+				s.show(b.accounts, nil, b.keyring)
+				// As the shown window does when a banner appears.
+				s.window.Content().Refresh()
+				if sc.act != nil {
+					sc.act(s, 2) // the third profile: Cy, expired
+				}
+				drawn := measureTexts(t, s.window.Canvas())
+				for _, want := range sc.must {
+					found := false
+					for _, d := range drawn {
+						found = found || strings.Contains(d.text, want)
+					}
+					if !found {
+						t.Errorf("%q was not measured (drawn: %v)", want, textsOf(drawn))
+					}
+				}
+				// One line per pair of colours, with its lowest ratio.
+				type pair struct{ fg, bg color.NRGBA }
+				lowest := map[pair]drawnText{}
+				for _, d := range drawn {
+					r := contrast(d.fg, d.bg)
+					if r < 4.5 {
+						t.Errorf("%q: %.2f:1 (%v on %v), want at least 4.5:1", d.text, r, d.fg, d.bg)
+					}
+					p := pair{color.NRGBAModel.Convert(d.fg).(color.NRGBA), color.NRGBAModel.Convert(d.bg).(color.NRGBA)}
+					if _, ok := lowest[p]; !ok {
+						lowest[p] = d
+					}
+				}
+				var lines []string
+				for p, d := range lowest {
+					lines = append(lines, fmt.Sprintf("%5.2f:1  #%02x%02x%02x on #%02x%02x%02x  e.g. %q",
+						contrast(d.fg, d.bg), p.fg.R, p.fg.G, p.fg.B, p.bg.R, p.bg.G, p.bg.B, d.text))
+				}
+				sort.Strings(lines)
+				t.Logf("%d texts measured:\n%s", len(drawn), strings.Join(lines, "\n"))
+			})
+		}
+	}
+}
+
+func textsOf(drawn []drawnText) []string {
+	var out []string
+	for _, d := range drawn {
+		out = append(out, d.text)
+	}
+	return out
+}
+
+// TestDrawnTextsCatchesALowContrastLabel proves the measure fails where it
+// should: a LowImportance label (the handle's look before) draws in the
+// disabled grey, under 4.5:1 in either variant.
+func TestDrawnTextsCatchesALowContrastLabel(t *testing.T) {
+	for _, v := range []fyne.ThemeVariant{theme.VariantDark, theme.VariantLight} {
+		a := test.NewTempApp(t)
+		a.Settings().SetTheme(variantTheme{Theme: newAppTheme(), variant: v})
+		low := widget.NewLabel("@ana@example.org · Mastodon")
+		low.Importance = widget.LowImportance
+		w := a.NewWindow("")
+		w.SetContent(container.NewVBox(low, newSecondaryText("secondary", fyne.TextAlignLeading, fyne.TextStyle{})))
+		w.Resize(fyne.NewSize(300, 100))
+		drawn := measureTexts(t, w.Canvas())
+		if len(drawn) != 2 {
+			t.Fatalf("variant %d: measured %v", v, textsOf(drawn))
+		}
+		if r := contrast(drawn[0].fg, drawn[0].bg); r >= 4.5 {
+			t.Errorf("variant %d: a LowImportance label measured %.2f:1", v, r)
+		}
+		if r := contrast(drawn[1].fg, drawn[1].bg); r < 4.5 {
+			t.Errorf("variant %d: secondary text measured %.2f:1", v, r)
+		}
+		w.Close()
+	}
+}
