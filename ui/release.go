@@ -146,17 +146,17 @@ func releaseIntro(n int) string {
 // waited, its first words, and its own choice.
 type heldRow struct {
 	widget.BaseWidget
-	head, text *widget.Label
-	choice     *widget.Select
-	content    fyne.CanvasObject
+	head    *widget.RichText
+	text    *widget.Label
+	choice  *widget.Select
+	content fyne.CanvasObject
 }
 
 func newHeldRow() *heldRow {
-	r := &heldRow{head: widget.NewLabel(""), text: widget.NewLabel(""),
+	r := &heldRow{head: newSecondaryText("", fyne.TextAlignLeading, fyne.TextStyle{}), text: widget.NewLabel(""),
 		choice: widget.NewSelect([]string{choiceAll, choiceNow, choiceKeep, choiceSkip}, nil)}
 	r.head.Truncation = fyne.TextTruncateEllipsis
 	r.text.Truncation = fyne.TextTruncateEllipsis
-	r.head.Importance = widget.LowImportance
 	r.content = container.NewBorder(nil, nil, nil,
 		container.NewCenter(container.NewGridWrap(fyne.NewSize(170, r.choice.MinSize().Height), r.choice)),
 		container.NewVBox(r.head, r.text))
@@ -167,7 +167,7 @@ func newHeldRow() *heldRow {
 // show fills a (reused) row; chosen is the post's own choice, "" for the
 // one for all; set keeps a new one.
 func (r *heldRow) show(head, text, chosen string, set func(string)) {
-	r.head.SetText(head)
+	setSecondaryText(r.head, head)
 	r.text.SetText(text)
 	r.choice.OnChanged = nil // the row is reused: no echo into another post
 	if chosen == "" {
