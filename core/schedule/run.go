@@ -506,12 +506,8 @@ func (s *Scheduler) update(ctx context.Context, t Target, post Post, outcome str
 // write runs one outcome's UPDATE; found is false when the target was no
 // longer `publishing`.
 func (s *Scheduler) write(ctx context.Context, t Target, set string, args []any) (Target, bool, error) {
-	rows, err := s.db.QueryContext(ctx, `UPDATE post_targets SET `+set+`, updated_at = ?
-		WHERE id = ? AND state = 'publishing' RETURNING `+targetColumns, append(slices.Clone(args), unix(s.now()), t.ID)...)
-	if err != nil {
-		return t, false, err
-	}
-	list, err := scanTargets(rows)
+	list, err := s.writeGrouped(ctx, `UPDATE post_targets SET `+set+`, updated_at = ?
+		WHERE id = ? AND state = 'publishing' RETURNING `+targetColumns, append(slices.Clone(args), unix(s.now()), t.ID))
 	if err != nil {
 		return t, false, err
 	}

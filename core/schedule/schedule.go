@@ -264,6 +264,8 @@ type Scheduler struct {
 
 	mu      sync.Mutex
 	unsaved map[int64]*unsaved // by target id: outcomes not written yet
+
+	writes writeGroup // outcomes written together (groupwrite.go)
 }
 
 // New returns a Scheduler on st.
