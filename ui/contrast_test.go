@@ -285,3 +285,8 @@ func TestDrawnTextsCatchesALowContrastLabel(t *testing.T) {
 		w.Close()
 	}
 }
+
+// colorOf is the colour a one-line RichText draws its words in.
+func colorOf(t *widget.RichText) fyne.ThemeColorName {
+	return t.Segments[0].(*widget.TextSegment).Style.ColorName
+}
