@@ -90,9 +90,9 @@ type composeScreen struct {
 	when        *widget.RadioGroup
 	date        *dateField
 	clock       *widget.Entry
-	zone        *widget.Label
-	reason      *widget.Label
-	status      *widget.Label
+	zone        *widget.RichText
+	reason      *widget.RichText
+	status      *widget.RichText
 	queueButton *widget.Button
 	submit      *widget.Button
 	dateFormat  string // the date entry's layout (the locale's)
@@ -166,8 +166,7 @@ func (s *composeScreen) build() fyne.CanvasObject {
 	}
 	s.title = widget.NewLabelWithStyle(heading, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	s.title.SizeName = theme.SizeNameHeadingText
-	hintLabel := widget.NewLabel(hint)
-	hintLabel.Importance = widget.LowImportance
+	hintLabel := newSecondaryText(hint, fyne.TextAlignLeading, fyne.TextStyle{})
 	hintLabel.Wrapping = fyne.TextWrapWord
 
 	s.text = widget.NewMultiLineEntry()
@@ -178,8 +177,7 @@ func (s *composeScreen) build() fyne.CanvasObject {
 	s.counters = container.New(layout.NewRowWrapLayout())
 
 	s.accountList = container.NewVBox()
-	loading := widget.NewLabelWithStyle("Loading your profiles…", fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
-	loading.Importance = widget.LowImportance
+	loading := newSecondaryText("Loading your profiles…", fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
 	s.accountList.Add(loading)
 
 	s.when = widget.NewRadioGroup([]string{whenNow, whenLater}, func(string) { s.onFormChanged() })
@@ -197,17 +195,16 @@ func (s *composeScreen) build() fyne.CanvasObject {
 		return nil
 	}
 	s.clock.OnChanged = func(string) { s.onFormChanged() }
-	s.zone = widget.NewLabel("")
-	s.zone.Importance = widget.LowImportance
+	s.zone = newSecondaryText("", fyne.TextAlignLeading, fyne.TextStyle{})
 	picker := container.NewHBox(
 		container.New(fixedWidth(170), s.date),
 		container.New(fixedWidth(86), s.clock),
 		s.zone,
 	)
 
-	s.reason = widget.NewLabel("")
+	s.reason = newImportanceText("", widget.LowImportance, fyne.TextAlignLeading, fyne.TextStyle{})
 	s.reason.Wrapping = fyne.TextWrapWord
-	s.status = widget.NewLabel("")
+	s.status = newImportanceText("", widget.MediumImportance, fyne.TextAlignLeading, fyne.TextStyle{})
 	s.status.Wrapping = fyne.TextWrapWord
 	s.status.Hide()
 	s.queueButton = widget.NewButtonWithIcon("Open the Queue", theme.ListIcon(), func() {
@@ -456,14 +453,11 @@ func (s *composeScreen) refresh() {
 	text := strings.TrimSpace(s.text.Text)
 	var counters []fyne.CanvasObject
 	counter := func(left int, who string) {
-		l := widget.NewLabel(fmt.Sprintf("%d left · %s", left, who))
+		words, importance := fmt.Sprintf("%d left · %s", left, who), widget.LowImportance
 		if left < 0 {
-			l.SetText(fmt.Sprintf("%d over · %s", -left, who))
-			l.Importance = widget.DangerImportance
-		} else {
-			l.Importance = widget.LowImportance
+			words, importance = fmt.Sprintf("%d over · %s", -left, who), widget.DangerImportance
 		}
-		counters = append(counters, l)
+		counters = append(counters, newImportanceText(words, importance, fyne.TextAlignLeading, fyne.TextStyle{}))
 	}
 	chosen := s.chosenAccounts()
 	lengths := lengthsOf(s.nets, text)
@@ -503,14 +497,13 @@ func (s *composeScreen) refresh() {
 		s.clock.Disable()
 	}
 	_, reason, serious := s.check()
-	s.zone.SetText(s.zoneText())
-	relayout = relayout || reason != s.reason.Text
-	s.reason.SetText(reason)
-	s.reason.Importance = widget.LowImportance
+	setSecondaryText(s.zone, s.zoneText())
+	relayout = relayout || reason != textOf(s.reason)
+	reasonImportance := widget.LowImportance
 	if serious {
-		s.reason.Importance = widget.DangerImportance
+		reasonImportance = widget.DangerImportance
 	}
-	s.reason.Refresh()
+	setImportanceText(s.reason, reason, reasonImportance)
 	if s.status.Visible() {
 		s.reason.Hide()
 	} else {
@@ -730,9 +723,7 @@ func (s *composeScreen) saved(p schedule.Post, handles []string) {
 }
 
 func (s *composeScreen) showStatus(text string, importance widget.Importance) {
-	s.status.SetText(text)
-	s.status.Importance = importance
-	s.status.Refresh()
+	setImportanceText(s.status, text, importance)
 	s.status.Show()
 	s.reason.Hide()
 	s.queueButton.Hide()

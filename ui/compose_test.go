@@ -179,8 +179,7 @@ func walkObjects(t *testing.T, o fyne.CanvasObject, visit func(fyne.CanvasObject
 func counterTexts(s *composeScreen) []string {
 	var out []string
 	for _, o := range s.counters.Objects {
-		l := o.(*widget.Label)
-		out = append(out, l.Text)
+		out = append(out, textOf(o.(*widget.RichText)))
 	}
 	return out
 }
@@ -200,8 +199,8 @@ func TestCountersCountGraphemesPerAccount(t *testing.T) {
 	if graphemes("👩‍👩‍👧") != 1 {
 		t.Fatal("the family emoji counts as more than one")
 	}
-	if s.submit.Disabled() || s.reason.Text != "" {
-		t.Fatalf("a valid post cannot be scheduled: %q", s.reason.Text)
+	if s.submit.Disabled() || textOf(s.reason) != "" {
+		t.Fatalf("a valid post cannot be scheduled: %q", textOf(s.reason))
 	}
 	if s.submit.Text != "Schedule" {
 		t.Fatalf("button %q", s.submit.Text)
@@ -215,40 +214,40 @@ func TestOverTheLimitDisablesScheduleAndSaysWhy(t *testing.T) {
 	tick(t, s, "Bob")
 	s.text.SetText("This is fifteen")
 	counters := counterTexts(s)
-	if counters[1] != "4 over · @bob@tiny.example" || s.counters.Objects[1].(*widget.Label).Importance != widget.DangerImportance {
+	if counters[1] != "4 over · @bob@tiny.example" || colorOf(s.counters.Objects[1].(*widget.RichText)) != importanceColor(widget.DangerImportance) {
 		t.Fatalf("bob's counter %q", counters[1])
 	}
-	if s.counters.Objects[0].(*widget.Label).Importance == widget.DangerImportance {
+	if colorOf(s.counters.Objects[0].(*widget.RichText)) == importanceColor(widget.DangerImportance) {
 		t.Fatal("ana's counter is red while under her limit")
 	}
 	if !s.submit.Disabled() {
 		t.Fatal("Schedule is enabled over the limit")
 	}
 	want := "Too long for @bob@tiny.example: 4 characters over its limit of 11."
-	if !strings.HasPrefix(s.reason.Text, want) || s.reason.Importance != widget.DangerImportance {
-		t.Fatalf("reason %q", s.reason.Text)
+	if !strings.HasPrefix(textOf(s.reason), want) || colorOf(s.reason) != importanceColor(widget.DangerImportance) {
+		t.Fatalf("reason %q", textOf(s.reason))
 	}
 	// Unticking the short profile lifts it.
 	tick(t, s, "Bob")
 	if s.submit.Disabled() {
-		t.Fatalf("still disabled: %q", s.reason.Text)
+		t.Fatalf("still disabled: %q", textOf(s.reason))
 	}
 }
 
 func TestEmptyTextOrNoAccountDisablesSchedule(t *testing.T) {
 	b := fakeComposeBackend()
 	s := newTestCompose(t, test.NewTempApp(t), b, nil)
-	if !s.submit.Disabled() || s.reason.Text != "Write something to post." {
-		t.Fatalf("empty form: %v %q", s.submit.Disabled(), s.reason.Text)
+	if !s.submit.Disabled() || textOf(s.reason) != "Write something to post." {
+		t.Fatalf("empty form: %v %q", s.submit.Disabled(), textOf(s.reason))
 	}
 	s.text.SetText("Hello")
-	if !s.submit.Disabled() || s.reason.Text != "Choose at least one profile to post to." {
-		t.Fatalf("no account: %v %q", s.submit.Disabled(), s.reason.Text)
+	if !s.submit.Disabled() || textOf(s.reason) != "Choose at least one profile to post to." {
+		t.Fatalf("no account: %v %q", s.submit.Disabled(), textOf(s.reason))
 	}
 	s.text.SetText("   ")
 	tick(t, s, "Ana")
-	if !s.submit.Disabled() || s.reason.Text != "Write something to post." {
-		t.Fatalf("blank text: %v %q", s.submit.Disabled(), s.reason.Text)
+	if !s.submit.Disabled() || textOf(s.reason) != "Write something to post." {
+		t.Fatalf("blank text: %v %q", s.submit.Disabled(), textOf(s.reason))
 	}
 }
 
@@ -261,27 +260,27 @@ func TestPastTimeIsRefused(t *testing.T) {
 	s.date.SetDate(&yesterday)
 	s.clock.SetText("09:30")
 	s.refresh() // the date entry tells its changes once drawn
-	if !s.submit.Disabled() || s.reason.Text != "Yesterday at 09:30 has passed. Choose a later time, or Post now." {
-		t.Fatalf("past: %v %q", s.submit.Disabled(), s.reason.Text)
+	if !s.submit.Disabled() || textOf(s.reason) != "Yesterday at 09:30 has passed. Choose a later time, or Post now." {
+		t.Fatalf("past: %v %q", s.submit.Disabled(), textOf(s.reason))
 	}
 	today := composeNow
 	s.date.SetDate(&today)
 	s.clock.SetText("11:59")
-	if !s.submit.Disabled() || !strings.Contains(s.reason.Text, "has passed") {
-		t.Fatalf("a minute ago: %q", s.reason.Text)
+	if !s.submit.Disabled() || !strings.Contains(textOf(s.reason), "has passed") {
+		t.Fatalf("a minute ago: %q", textOf(s.reason))
 	}
 	s.clock.SetText("12:00") // this very minute is not the past
 	if s.submit.Disabled() {
-		t.Fatalf("now refused: %q", s.reason.Text)
+		t.Fatalf("now refused: %q", textOf(s.reason))
 	}
 	s.clock.SetText("25:00")
-	if !s.submit.Disabled() || !strings.Contains(s.reason.Text, "24-hour") {
-		t.Fatalf("bad time: %q", s.reason.Text)
+	if !s.submit.Disabled() || !strings.Contains(textOf(s.reason), "24-hour") {
+		t.Fatalf("bad time: %q", textOf(s.reason))
 	}
 	// Post now needs no time at all.
 	s.when.SetSelected(whenNow)
 	if s.submit.Disabled() || s.submit.Text != "Post now" || !s.clock.Disabled() {
-		t.Fatalf("post now: %v %q %q", s.submit.Disabled(), s.submit.Text, s.reason.Text)
+		t.Fatalf("post now: %v %q %q", s.submit.Disabled(), s.submit.Text, textOf(s.reason))
 	}
 }
 
@@ -310,9 +309,9 @@ func TestScheduleSendsLocalTimeThenClearsFormAndDraft(t *testing.T) {
 	if call.text != "Spring is here" || !call.at.Equal(wantAt) || fmt.Sprint(call.ids) != "[1 3]" {
 		t.Fatalf("schedule call %+v", call)
 	}
-	if s.status.Text != "Scheduled for tomorrow at 09:05 to 2 profiles." || !s.status.Visible() || !s.queueButton.Visible() ||
+	if textOf(s.status) != "Scheduled for tomorrow at 09:05 to 2 profiles." || !s.status.Visible() || !s.queueButton.Visible() ||
 		s.reason.Visible() {
-		t.Fatalf("confirmation %q", s.status.Text)
+		t.Fatalf("confirmation %q", textOf(s.status))
 	}
 	test.Tap(s.queueButton)
 	if opened != 1 {
@@ -336,8 +335,8 @@ func TestPostNowSendsZeroTime(t *testing.T) {
 	if len(b.scheduled) != 1 || !b.scheduled[0].at.IsZero() {
 		t.Fatalf("calls %+v", b.scheduled)
 	}
-	if s.status.Text != "On its way to @ana@mastodon.social." {
-		t.Fatalf("confirmation %q", s.status.Text)
+	if textOf(s.status) != "On its way to @ana@mastodon.social." {
+		t.Fatalf("confirmation %q", textOf(s.status))
 	}
 }
 
@@ -348,17 +347,17 @@ func TestScheduleErrorIsShownInPlainWords(t *testing.T) {
 	tick(t, s, "Ana")
 	s.text.SetText("Hello")
 	test.Tap(s.submit)
-	if s.status.Text != "Not scheduled: The time is in the past (1 Feb 2027 10:00 UTC); choose a later time or post now." ||
-		s.status.Importance != widget.DangerImportance {
-		t.Fatalf("status %q", s.status.Text)
+	if textOf(s.status) != "Not scheduled: The time is in the past (1 Feb 2027 10:00 UTC); choose a later time or post now." ||
+		colorOf(s.status) != importanceColor(widget.DangerImportance) {
+		t.Fatalf("status %q", textOf(s.status))
 	}
 	if s.text.Text != "Hello" || s.submit.Disabled() {
 		t.Fatal("a failed schedule lost the form")
 	}
 	b.err = context.DeadlineExceeded
 	test.Tap(s.submit)
-	if !strings.Contains(s.status.Text, "took too long") {
-		t.Fatalf("timeout %q", s.status.Text)
+	if !strings.Contains(textOf(s.status), "took too long") {
+		t.Fatalf("timeout %q", textOf(s.status))
 	}
 }
 
@@ -447,8 +446,8 @@ func TestNoAccountsSaysConnectFirst(t *testing.T) {
 	b := &fakeCompose{now: composeNow}
 	s := newTestCompose(t, test.NewTempApp(t), b, nil)
 	s.text.SetText("Hello")
-	if !strings.Contains(s.reason.Text, "Connect a profile first") {
-		t.Fatalf("reason %q", s.reason.Text)
+	if !strings.Contains(textOf(s.reason), "Connect a profile first") {
+		t.Fatalf("reason %q", textOf(s.reason))
 	}
 	if !hasText(texts(t, s.accountList), "No profiles connected yet") {
 		t.Fatal("no hint to connect")
@@ -475,7 +474,7 @@ func TestEditPrefillsAndSaves(t *testing.T) {
 		t.Fatalf("prefill: %q %q %q", s.window.Title(), s.text.Text, s.clock.Text)
 	}
 	if s.submit.Text != "Save changes" || s.submit.Disabled() {
-		t.Fatalf("button %q disabled=%v reason %q", s.submit.Text, s.submit.Disabled(), s.reason.Text)
+		t.Fatalf("button %q disabled=%v reason %q", s.submit.Text, s.submit.Disabled(), textOf(s.reason))
 	}
 	// Only the post's profiles are listed, and only the unpublished one counts.
 	if got := fmt.Sprint(counterTexts(s)); got != "[2 left · @bob@tiny.example]" {
@@ -531,7 +530,7 @@ func TestEditOfAPastPostOffersPostNow(t *testing.T) {
 	s.show(b.accounts, nil)
 	t.Cleanup(s.window.Close)
 	if s.when.Selected != whenNow || s.submit.Disabled() {
-		t.Fatalf("when %q, disabled %v (%q)", s.when.Selected, s.submit.Disabled(), s.reason.Text)
+		t.Fatalf("when %q, disabled %v (%q)", s.when.Selected, s.submit.Disabled(), textOf(s.reason))
 	}
 	test.Tap(s.submit)
 	if len(b.edited) != 1 || !b.edited[0].at.IsZero() {

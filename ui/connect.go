@@ -181,9 +181,9 @@ func (s *shell) runSignIn(title string, run func(context.Context, core.SignIn) (
 	status := widget.NewLabel("Starting…")
 	status.Wrapping = fyne.TextWrapWord
 	bar := widget.NewProgressBarInfinite()
-	hint := widget.NewLabel("Your browser opens the network's own sign-in page. SocialOmm waits up to 5 minutes.")
+	hint := newSecondaryText("Your browser opens the network's own sign-in page. SocialOmm waits up to 5 minutes.",
+		fyne.TextAlignLeading, fyne.TextStyle{})
 	hint.Wrapping = fyne.TextWrapWord
-	hint.Importance = widget.LowImportance
 	progress := dialog.NewCustom(title, "Cancel", container.NewVBox(status, bar, hint), w)
 	progress.SetOnClosed(cancel)
 	progress.Resize(fyne.NewSize(480, 200))
@@ -512,9 +512,9 @@ func (s *shell) choosePage(p *core.PasteSignIn, res core.PasteResult) {
 	radio.SetSelected(options[0])
 	parts := []fyne.CanvasObject{intro, radio}
 	if len(cannot) > 0 {
-		note := widget.NewLabel("Not listed, since your role there does not allow posting: " + strings.Join(cannot, ", ") + ".")
+		note := newSecondaryText("Not listed, since your role there does not allow posting: "+strings.Join(cannot, ", ")+".",
+			fyne.TextAlignLeading, fyne.TextStyle{})
 		note.Wrapping = fyne.TextWrapWord
-		note.Importance = widget.LowImportance
 		parts = append(parts, note)
 	}
 	status := widget.NewLabel("")

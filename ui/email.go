@@ -483,9 +483,8 @@ func (s *emailSection) showWaiting(list []notify.Waiting, err error) {
 		s.waiting.Add(container.NewVBox(title, why))
 	}
 	if n == 0 {
-		none := widget.NewLabel("No mail is waiting: every notification email has gone out.")
-		none.Importance = widget.LowImportance
-		s.waiting.Add(none)
+		s.waiting.Add(newSecondaryText("No mail is waiting: every notification email has gone out.",
+			fyne.TextAlignLeading, fyne.TextStyle{}))
 	}
 }
 

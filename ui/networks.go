@@ -140,10 +140,10 @@ func (t *networksTab) buildSection(info core.NetworkInfo) *networkSection {
 	form.AppendItem(redirectItem)
 	var pasteNote fyne.CanvasObject
 	if !info.Loopback {
-		l := widget.NewLabel("Meta sends the sign-in only to an https address, not back to SocialOmm: after you sign in, " +
-			"the browser ends on the redirect URI (a page that does not load), and you copy that address into SocialOmm.")
+		l := newSecondaryText("Meta sends the sign-in only to an https address, not back to SocialOmm: after you sign in, "+
+			"the browser ends on the redirect URI (a page that does not load), and you copy that address into SocialOmm.",
+			fyne.TextAlignLeading, fyne.TextStyle{})
 		l.Wrapping = fyne.TextWrapWord
-		l.Importance = widget.LowImportance
 		pasteNote = l
 	}
 

@@ -93,7 +93,7 @@ type postTo struct {
 	picked *group.Group // the group last chosen in the picker
 
 	search      *widget.Entry
-	count       *widget.Label
+	count       *widget.RichText
 	selectAll   *widget.Button
 	clearAll    *widget.Button
 	network     *widget.Select
@@ -115,8 +115,7 @@ func newPostTo(w fyne.Window, nets networks, chosen map[int64]bool, fixed bool) 
 	p.search.PlaceHolder = "Search by name, handle or network"
 	p.search.ActionItem = widget.NewIcon(theme.SearchIcon())
 	p.search.OnChanged = p.onSearchChanged
-	p.count = widget.NewLabel("")
-	p.count.Importance = widget.LowImportance
+	p.count = newSecondaryText("", fyne.TextAlignLeading, fyne.TextStyle{})
 	p.selectAll = widget.NewButtonWithIcon("Select all", theme.CheckButtonCheckedIcon(), p.onSelectAllMatching)
 	p.clearAll = widget.NewButtonWithIcon("Clear", theme.CheckButtonIcon(), p.onClearMatching)
 	p.network = widget.NewSelect(nil, p.onNetworkChosen)
@@ -146,8 +145,7 @@ func (p *postTo) newRow() fyne.CanvasObject {
 	icon.FillMode = canvas.ImageFillContain
 	icon.SetMinSize(fyne.NewSquareSize(20))
 	check := widget.NewCheck("Profile name", nil)
-	detail := widget.NewLabel("@handle · Network")
-	detail.Importance = widget.LowImportance
+	detail := newImportanceText("@handle · Network", widget.LowImportance, fyne.TextAlignLeading, fyne.TextStyle{})
 	detail.Truncation = fyne.TextTruncateEllipsis
 	return container.NewBorder(nil, nil, container.NewHBox(container.NewCenter(icon), check), nil, detail)
 }
@@ -161,7 +159,7 @@ func (p *postTo) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 	left := row.Objects[1].(*fyne.Container)
 	icon := left.Objects[0].(*fyne.Container).Objects[0].(*canvas.Image)
 	check := left.Objects[1].(*widget.Check)
-	detail := row.Objects[0].(*widget.Label)
+	detail := row.Objects[0].(*widget.RichText)
 
 	icon.Resource = p.nets.icon(a.Network)
 	icon.Refresh()
@@ -183,8 +181,7 @@ func (p *postTo) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 		words += " · disconnected — its copy will wait until you Update it"
 		importance = widget.WarningImportance
 	}
-	detail.Importance = importance
-	detail.SetText(words)
+	setImportanceText(detail, words, importance)
 	if p.fixed {
 		check.Disable()
 		return
@@ -301,7 +298,7 @@ func (p *postTo) updateControls() {
 	if len(p.words) > 0 {
 		text += fmt.Sprintf(" · %s of %s profiles match", thousands(len(p.shown)), thousands(len(p.all)))
 	}
-	p.count.SetText(text)
+	setSecondaryText(p.count, text)
 	label, clearLabel := "Select all", "Clear all"
 	if len(p.words) > 0 {
 		label, clearLabel = fmt.Sprintf("Select all matching (%s)", thousands(len(p.shown))), "Clear matching"

@@ -128,8 +128,8 @@ func TestSearchNarrowsPostTo(t *testing.T) {
 		}
 	}
 	test.Type(s.picker.search, "acme")
-	if s.picker.count.Text != "0 selected · 2 of 5 profiles match" {
-		t.Fatalf("count %q", s.picker.count.Text)
+	if textOf(s.picker.count) != "0 selected · 2 of 5 profiles match" {
+		t.Fatalf("count %q", textOf(s.picker.count))
 	}
 }
 
@@ -146,8 +146,8 @@ func TestSelectAllMatchingSelectsOnlyThoseAndKeepsThemAcrossSearches(t *testing.
 		t.Fatalf("after select all matching: %s", got)
 	}
 	s.picker.search.SetText("")
-	if got := chosenIDs(s); got != "[1 3 5]" || s.picker.count.Text != "3 selected" {
-		t.Fatalf("after clearing the search: %s, %q", got, s.picker.count.Text)
+	if got := chosenIDs(s); got != "[1 3 5]" || textOf(s.picker.count) != "3 selected" {
+		t.Fatalf("after clearing the search: %s, %q", got, textOf(s.picker.count))
 	}
 	// Clear matching unticks only what the search shows.
 	test.Type(s.picker.search, "corp")
@@ -164,8 +164,8 @@ func TestSelectAllOnANetwork(t *testing.T) {
 		t.Fatalf("network choices %s", got)
 	}
 	s.picker.network.SetSelected("All on Bluesky (2)")
-	if got := chosenIDs(s); got != "[3 4]" || s.picker.count.Text != "2 selected" {
-		t.Fatalf("after all on Bluesky: %s %q", got, s.picker.count.Text)
+	if got := chosenIDs(s); got != "[3 4]" || textOf(s.picker.count) != "2 selected" {
+		t.Fatalf("after all on Bluesky: %s %q", got, textOf(s.picker.count))
 	}
 	if s.picker.network.Selected != "" {
 		t.Fatalf("the network choice stays as %q", s.picker.network.Selected)
@@ -223,7 +223,7 @@ func TestGroupSavedThenPickedInANewComposeAndScheduled(t *testing.T) {
 	second.when.SetSelected(whenNow)
 	test.Tap(second.submit)
 	if len(b.scheduled) != 1 || fmt.Sprint(b.scheduled[0].ids) != "[1 3 5]" {
-		t.Fatalf("scheduled %+v (reason %q)", b.scheduled, second.reason.Text)
+		t.Fatalf("scheduled %+v (reason %q)", b.scheduled, textOf(second.reason))
 	}
 
 	// Rename, then delete (after a confirmation); the profiles stay ticked.
@@ -258,8 +258,8 @@ func TestPostToDrawsOnlyTheRowsInView(t *testing.T) {
 	}
 	test.Type(s.picker.search, "shop 4999")
 	test.Tap(s.picker.selectAll)
-	if got := chosenIDs(s); got != "[5000]" || s.picker.count.Text != "1 selected · 1 of 5,000 profiles match" {
-		t.Fatalf("chosen %s, count %q", got, s.picker.count.Text)
+	if got := chosenIDs(s); got != "[5000]" || textOf(s.picker.count) != "1 selected · 1 of 5,000 profiles match" {
+		t.Fatalf("chosen %s, count %q", got, textOf(s.picker.count))
 	}
 	// Everything ticked: one counter per network, not 5,000.
 	s.picker.search.SetText("")

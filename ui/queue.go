@@ -61,9 +61,9 @@ type queueScreen struct {
 	measure  *queueRow
 
 	title     *widget.Label
-	summary   *widget.Label
+	summary   *widget.RichText
 	retryAll  *widget.Button
-	status    *widget.Label
+	status    *widget.RichText
 	body      *fyne.Container
 	list      *widget.List
 	empty     fyne.CanvasObject
@@ -120,8 +120,7 @@ func newQueueScreen(a fyne.App, backend queueBackend) *queueScreen {
 func (s *queueScreen) build() fyne.CanvasObject {
 	s.title = widget.NewLabelWithStyle("Queue", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	s.title.SizeName = theme.SizeNameHeadingText
-	s.summary = widget.NewLabel("")
-	s.summary.Importance = widget.LowImportance
+	s.summary = newSecondaryText("", fyne.TextAlignLeading, fyne.TextStyle{})
 	s.retryAll = widget.NewButtonWithIcon("Retry all failed", theme.ViewRefreshIcon(), s.onRetryAll)
 	s.retryAll.Disable()
 	compose := widget.NewButtonWithIcon("New post", theme.DocumentCreateIcon(), func() {
@@ -133,7 +132,7 @@ func (s *queueScreen) build() fyne.CanvasObject {
 	header := container.NewBorder(nil, nil,
 		container.NewHBox(s.title, container.NewVBox(layout.NewSpacer(), s.summary)),
 		container.NewHBox(s.retryAll, compose))
-	s.status = widget.NewLabel("")
+	s.status = newImportanceText("", widget.MediumImportance, fyne.TextAlignLeading, fyne.TextStyle{})
 	s.status.Wrapping = fyne.TextWrapWord
 	s.status.Hide()
 
@@ -142,8 +141,7 @@ func (s *queueScreen) build() fyne.CanvasObject {
 
 	s.empty = s.emptyState()
 	s.loadError = errorLabel("")
-	loading := widget.NewLabelWithStyle("Loading the queue…", fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
-	loading.Importance = widget.LowImportance
+	loading := newSecondaryText("Loading the queue…", fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
 	s.body = container.NewStack(container.NewCenter(loading))
 	top := container.NewVBox(container.NewPadded(header), container.NewPadded(s.status), widget.NewSeparator())
 	return container.NewBorder(top, nil, nil, nil, s.body)
@@ -356,7 +354,7 @@ func (s *queueScreen) show(d queueData, err error) {
 	} else {
 		s.retryAll.Disable()
 	}
-	s.summary.SetText(queueSummary(d))
+	setSecondaryText(s.summary, queueSummary(d))
 	rows := make([]float32, len(items))
 	for i, it := range items {
 		rows[i] = s.heightOf(it)
@@ -470,9 +468,7 @@ func (s *queueScreen) run(busy string, fn func(ctx context.Context) (string, err
 }
 
 func (s *queueScreen) showStatus(text string, importance widget.Importance) {
-	s.status.SetText(text)
-	s.status.Importance = importance
-	s.status.Refresh()
+	setImportanceText(s.status, text, importance)
 	s.status.Show()
 }
 
@@ -602,7 +598,7 @@ type queueRow struct {
 	item queueItem
 
 	header, more, post fyne.CanvasObject
-	headerText         *widget.Label
+	headerText         *widget.RichText
 	day, clock         *widget.Label
 	text               *widget.Label
 	targets            *fyne.Container
@@ -613,8 +609,7 @@ type queueRow struct {
 
 func newQueueRow(s *queueScreen) *queueRow {
 	r := &queueRow{s: s}
-	r.headerText = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	r.headerText.Importance = widget.LowImportance
+	r.headerText = newSecondaryText("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	r.header = container.NewVBox(layout.NewSpacer(), r.headerText)
 	moreButton := widget.NewButtonWithIcon("Show more upcoming posts", theme.MoreVerticalIcon(), s.showMore)
 	moreButton.Importance = widget.LowImportance
@@ -653,7 +648,7 @@ func (r *queueRow) set(it queueItem) {
 	r.post.Hide()
 	switch it.kind {
 	case itemHeader:
-		r.headerText.SetText(it.title)
+		setSecondaryText(r.headerText, it.title)
 		r.header.Show()
 		return
 	case itemMore:
@@ -716,8 +711,8 @@ type targetLine struct {
 	box    *fyne.Container
 	icon   *canvas.Image
 	who    *widget.Label
-	state  *widget.Label
-	detail *widget.Label
+	state  *widget.RichText
+	detail *widget.RichText
 	link   *widget.Hyperlink
 }
 
@@ -727,10 +722,9 @@ func newTargetLine(nets networks) *targetLine {
 	l.icon.FillMode = canvas.ImageFillContain
 	l.icon.SetMinSize(fyne.NewSquareSize(16))
 	l.who = widget.NewLabel("")
-	l.state = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	l.detail = widget.NewLabel("")
+	l.state = newImportanceText("", widget.MediumImportance, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	l.detail = newImportanceText("", widget.LowImportance, fyne.TextAlignLeading, fyne.TextStyle{})
 	l.detail.Truncation = fyne.TextTruncateEllipsis
-	l.detail.Importance = widget.LowImportance
 	l.link = widget.NewHyperlink("Open post", nil)
 	l.box = container.NewBorder(nil, nil, container.NewHBox(container.NewCenter(l.icon), l.who, l.state), l.link, l.detail)
 	return l
@@ -745,20 +739,18 @@ func (l *targetLine) set(t schedule.Target, a account.Account, now time.Time, lo
 	}
 	l.who.SetText(who)
 	word, importance, detail := targetWords(t, a, now, loc)
-	l.state.Importance = importance
-	l.state.SetText(word)
-	l.detail.SetText(detail)
+	setImportanceText(l.state, word, importance)
 	// What the person has to act on reads in full strength.
-	l.detail.Importance = widget.LowImportance
+	detailImportance := widget.LowImportance
 	switch t.State {
 	case schedule.Failed, schedule.Held, schedule.Unconfirmed:
-		l.detail.Importance = widget.MediumImportance
+		detailImportance = widget.MediumImportance
 	case schedule.Scheduled:
 		if a.State == account.Disconnected {
-			l.detail.Importance = widget.MediumImportance
+			detailImportance = widget.MediumImportance
 		}
 	}
-	l.detail.Refresh()
+	setImportanceText(l.detail, detail, detailImportance)
 	// A link the server handed us opens only when it is https (or http on
 	// this computer): never file:, javascript: or a custom scheme.
 	if u, err := core.SafeLink(t.URL); t.State == schedule.Published && err == nil {

@@ -146,8 +146,8 @@ func TestQueueRowsShowEachStateInWords(t *testing.T) {
 	for _, c := range cases {
 		r := rowFor(s, post(1, now, "Hello\nsecond line", c.target))
 		l := r.lines[0]
-		if l.state.Text != c.word || l.state.Importance != c.importance || l.detail.Text != c.detail {
-			t.Errorf("%s/%s: %q (%v) %q", c.target.State, c.target.HoldReason, l.state.Text, l.state.Importance, l.detail.Text)
+		if textOf(l.state) != c.word || colorOf(l.state) != importanceColor(c.importance) || textOf(l.detail) != c.detail {
+			t.Errorf("%s/%s: %q (%v) %q", c.target.State, c.target.HoldReason, textOf(l.state), colorOf(l.state), textOf(l.detail))
 		}
 		wantLink := c.target.State == schedule.Published
 		if l.link.Visible() != wantLink || (wantLink && l.link.URL.String() != c.target.URL) {
@@ -214,8 +214,8 @@ func TestQueueListsUpcomingFirstThenRecentPast(t *testing.T) {
 	if fmt.Sprint(got) != want {
 		t.Fatalf("items %v\nwant  %s", got, want)
 	}
-	if s.summary.Text != "2 upcoming · 1 needs you" || s.retryAll.Disabled() {
-		t.Fatalf("summary %q, retry all disabled %v", s.summary.Text, s.retryAll.Disabled())
+	if textOf(s.summary) != "2 upcoming · 1 needs you" || s.retryAll.Disabled() {
+		t.Fatalf("summary %q, retry all disabled %v", textOf(s.summary), s.retryAll.Disabled())
 	}
 	if s.list.Length() != len(s.items) || s.body.Objects[0] != s.list {
 		t.Fatal("the list is not shown")
@@ -278,8 +278,8 @@ func TestQueueActionsCallTheScheduler(t *testing.T) {
 	if fmt.Sprint(b.calls) != "[retry 9 retry-all-failed]" || fmt.Sprint(edited) != "[9]" {
 		t.Fatalf("calls %v, edited %v", b.calls, edited)
 	}
-	if s.status.Text != "Sending 2 failed copies again." {
-		t.Fatalf("status %q", s.status.Text)
+	if textOf(s.status) != "Sending 2 failed copies again." {
+		t.Fatalf("status %q", textOf(s.status))
 	}
 
 	// Delete asks first; "Keep it" keeps it.
@@ -294,8 +294,8 @@ func TestQueueActionsCallTheScheduler(t *testing.T) {
 		t.Fatalf("confirmation says %q", texts(t, confirm))
 	}
 	test.Tap(findButtonDeep(t, confirm, "Delete"))
-	if !slices.Contains(b.calls, "delete 9") || s.status.Text != "Deleted “Broken”." {
-		t.Fatalf("calls %v, status %q", b.calls, s.status.Text)
+	if !slices.Contains(b.calls, "delete 9") || textOf(s.status) != "Deleted “Broken”." {
+		t.Fatalf("calls %v, status %q", b.calls, textOf(s.status))
 	}
 
 	scheduled := post(10, now.Add(time.Hour), "Later", schedule.Target{AccountID: 1, State: schedule.Scheduled})
@@ -325,8 +325,8 @@ func TestShowMoreReadsTheNextPage(t *testing.T) {
 	}
 	s := newTestQueue(t, b)
 	last := s.items[len(s.items)-1]
-	if last.kind != itemMore || s.summary.Text != fmt.Sprintf("%d+ upcoming", upcomingPage) {
-		t.Fatalf("last item %v, summary %q", last.kind, s.summary.Text)
+	if last.kind != itemMore || textOf(s.summary) != fmt.Sprintf("%d+ upcoming", upcomingPage) {
+		t.Fatalf("last item %v, summary %q", last.kind, textOf(s.summary))
 	}
 	s.showMore()
 	if n := len(s.items); n != upcomingPage+5+1 || s.items[n-1].kind == itemMore {

@@ -50,9 +50,8 @@ func newStartSection(w fyne.Window, backend settingsBackend) *startSection {
 	s.status = widget.NewLabel("")
 	s.status.Wrapping = fyne.TextWrapWord
 	hint := func(text string) fyne.CanvasObject {
-		l := widget.NewLabel(text)
+		l := newSecondaryText(text, fyne.TextAlignLeading, fyne.TextStyle{})
 		l.Wrapping = fyne.TextWrapWord
-		l.Importance = widget.LowImportance
 		return l
 	}
 	bold := fyne.TextStyle{Bold: true}

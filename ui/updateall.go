@@ -42,10 +42,9 @@ func (s *shell) runUpdateAll(w fyne.Window, reload func()) {
 	u := &updateAllDialog{s: s, w: w, step: widget.NewLabelWithStyle("Finding the profiles that need you…", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		status: widget.NewLabel(""), bar: widget.NewProgressBar(), stop: stop}
 	u.status.Wrapping = fyne.TextWrapWord
-	hint := widget.NewLabel("Your browser opens each profile's sign-in page in turn. Sign in as the profile named above; " +
-		"where several profiles share a server, sign out between them.")
+	hint := newSecondaryText("Your browser opens each profile's sign-in page in turn. Sign in as the profile named above; "+
+		"where several profiles share a server, sign out between them.", fyne.TextAlignLeading, fyne.TextStyle{})
 	hint.Wrapping = fyne.TextWrapWord
-	hint.Importance = widget.LowImportance
 	skip := widget.NewButtonWithIcon("Skip this profile", theme.MediaSkipNextIcon(), u.onSkip)
 	stopButton := u.stopButton()
 	body := container.NewVBox(u.step, u.bar, u.status, hint)
