@@ -69,12 +69,17 @@ func (e *Engine) warnOrRemind(ctx context.Context, a account.Account) error {
 		_, err := e.notify.Remind(ctx, e.lossEvent(ctx, a))
 		return err
 	case a.ExpiresAt != nil:
-		ev := notify.Event{Kind: notify.Expiring, Profile: notify.ProfileOf(a), ExpiresAt: *a.ExpiresAt}
-		ev.HeldPosts, ev.NextDue = e.pending(ctx, a.ID)
-		_, err := e.notify.Warn(ctx, ev)
+		_, err := e.notify.Warn(ctx, e.expiringEvent(ctx, a))
 		return err
 	}
 	return nil
+}
+
+// expiringEvent is the expiry warning about a, with the posts it affects.
+func (e *Engine) expiringEvent(ctx context.Context, a account.Account) notify.Event {
+	ev := notify.Event{Kind: notify.Expiring, Profile: notify.ProfileOf(a), ExpiresAt: *a.ExpiresAt}
+	ev.HeldPosts, ev.NextDue = e.pending(ctx, a.ID)
+	return ev
 }
 
 // postFailed and postHeld raise the notifications for a post that did not

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/socialomm/desktop/core/account"
+	"github.com/socialomm/desktop/core/notify"
 )
 
 const (
@@ -131,12 +132,24 @@ func (b *outcomeBatch) save(take []batchedOutcome) {
 	if visible {
 		e.changed()
 	}
+	// The warnings due go into the outbox together (one flush for the
+	// batch: a seeded sweep found 627 due at once); reminders, rare, one
+	// by one.
+	var warnings []notify.Event
 	for _, o := range take {
-		if !saved[o.after.ID] {
+		a := o.after
+		if !saved[a.ID] {
 			continue
 		}
-		if err := e.warnOrRemind(ctx, o.after); err != nil {
-			e.logger.Warn("notify", "account", o.after.ID, "err", err)
+		if a.State != account.Disconnected && a.ExpiresAt != nil {
+			warnings = append(warnings, e.expiringEvent(ctx, a))
+			continue
 		}
+		if err := e.warnOrRemind(ctx, a); err != nil {
+			e.logger.Warn("notify", "account", a.ID, "err", err)
+		}
+	}
+	if err := e.notify.WarnAll(ctx, warnings); err != nil {
+		e.logger.Warn("notify: expiry warnings", "accounts", len(warnings), "err", err)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/socialomm/desktop/core"
@@ -115,7 +116,11 @@ func (s *shell) showReleaseChoice(held []schedule.HeldPost, handles map[int64]st
 		})
 	body := container.NewBorder(
 		container.NewVBox(intro, widget.NewLabelWithStyle("All at once", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-			all, container.NewHBox(widget.NewLabel("      older than:"), container.NewGridWrap(fyne.NewSize(140, age.MinSize().Height), age)),
+			// The age sits beside "Skip the ones older than", the radio's
+			// last line, which it completes: a line of its own left the
+			// posts' list room for barely two rows.
+			container.NewHBox(all, container.NewVBox(layout.NewSpacer(),
+				container.NewGridWrap(fyne.NewSize(140, age.MinSize().Height), age))),
 			widget.NewLabelWithStyle("Or per post", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})),
 		nil, nil, nil, rows)
 	d := dialog.NewCustomConfirm("Posts that waited", "Apply", "Decide later", body, func(ok bool) {
@@ -159,7 +164,7 @@ func newHeldRow() *heldRow {
 	r.text.Truncation = fyne.TextTruncateEllipsis
 	r.content = container.NewBorder(nil, nil, nil,
 		container.NewCenter(container.NewGridWrap(fyne.NewSize(170, r.choice.MinSize().Height), r.choice)),
-		container.NewVBox(r.head, r.text))
+		container.New(layout.NewCustomPaddedVBoxLayout(0), r.head, r.text))
 	r.ExtendBaseWidget(r)
 	return r
 }

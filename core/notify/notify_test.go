@@ -818,3 +818,44 @@ func TestExpiringTogetherMakeOneMessage(t *testing.T) {
 		t.Fatalf("lone warning = %q", got)
 	}
 }
+
+// WarnAll queues the warnings due among many connections (a sweep's
+// batch) together, exactly as Warn one by one would: the due ones once,
+// the others not, and nothing again on the next call.
+func TestWarnAllQueuesTheWarningsDueTogether(t *testing.T) {
+	b := newBed(t)
+	b.set("notify.email", "off")
+	d := 24 * time.Hour
+	evs := []Event{
+		{Kind: Expiring, Profile: ana, ExpiresAt: start.Add(7 * d)},  // due: the 7-day warning
+		{Kind: Expiring, Profile: bob, ExpiresAt: start.Add(20 * d)}, // not yet
+		{Kind: Expiring, Profile: cat, ExpiresAt: start.Add(12 * time.Hour)},
+	}
+	if err := b.svc.WarnAll(ctx, evs); err != nil {
+		t.Fatal(err)
+	}
+	waiting := func() []string {
+		var keys []string
+		for _, w := range b.pending() {
+			keys = append(keys, w.Subject)
+		}
+		return keys
+	}
+	first := waiting()
+	if all := strings.Join(first, " | "); len(first) != 2 || !strings.Contains(all, "@ana@") || !strings.Contains(all, "@cat.") || strings.Contains(all, "@bob@") {
+		t.Fatalf("queued %v, want ana's and cat's warnings only", first)
+	}
+	if err := b.svc.WarnAll(ctx, evs); err != nil {
+		t.Fatal(err)
+	}
+	if again := waiting(); fmt.Sprint(again) != fmt.Sprint(first) {
+		t.Fatalf("a second WarnAll changed the outbox: %v, then %v", first, again)
+	}
+	// One invalid event: nothing of the call is queued.
+	if err := b.svc.WarnAll(ctx, []Event{{Kind: Expiring, Profile: dan, ExpiresAt: start.Add(d)}, {Kind: Disconnected, Profile: bob}}); !errors.Is(err, ErrInvalidEvent) {
+		t.Fatalf("WarnAll with a disconnection: %v", err)
+	}
+	if after := waiting(); fmt.Sprint(after) != fmt.Sprint(first) {
+		t.Fatalf("a refused WarnAll queued %v", after)
+	}
+}

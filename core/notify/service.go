@@ -276,58 +276,67 @@ func (s *Service) channels(ctx context.Context, kind Kind) ([]Channel, error) {
 // A Reconnected event also withdraws the account's notices that have not
 // gone out yet (lost, expiring, held posts): they are no longer true.
 func (s *Service) Enqueue(ctx context.Context, ev Event) ([]Channel, error) {
-	if err := ev.validate(); err != nil {
+	queued, err := s.enqueue(ctx, []Event{ev})
+	if err != nil {
 		return nil, err
 	}
-	chans, err := s.channels(ctx, ev.Kind)
-	if err != nil {
-		return nil, fmt.Errorf("read the notification settings: %w", err)
+	return queued[0], nil
+}
+
+// EnqueueAll is Enqueue for several events at once, in one transaction: a
+// sweep that finds hundreds of warnings due pays one flush, not one each.
+// It returns each event's channels, in order; on an error nothing is
+// queued.
+func (s *Service) EnqueueAll(ctx context.Context, evs []Event) ([][]Channel, error) {
+	if len(evs) == 0 {
+		return nil, nil
 	}
+	return s.enqueue(ctx, evs)
+}
+
+// pendingEvent is an event made ready for the outbox: its key, channels
+// and payload.
+type pendingEvent struct {
+	ev        Event
+	chans     []Channel
+	payload   []byte
+	acct      any
+	batchNext time.Time
+}
+
+func (s *Service) enqueue(ctx context.Context, evs []Event) ([][]Channel, error) {
 	now := s.clock.Now()
-	ev.Key = ev.EventKey()
-	payload, err := json.Marshal(ev)
-	if err != nil {
-		return nil, err
-	}
-	var acct any
-	if ev.Profile.AccountID != 0 {
-		acct = ev.Profile.AccountID
-	}
-	batchNext := now
-	if ev.batch() != "" && !strings.HasPrefix(ev.batch(), postBatchPrefix) {
-		batchNext = now.Add(s.opts.BatchWindow)
+	ready := make([]pendingEvent, len(evs))
+	for i, ev := range evs {
+		if err := ev.validate(); err != nil {
+			return nil, err
+		}
+		chans, err := s.channels(ctx, ev.Kind)
+		if err != nil {
+			return nil, fmt.Errorf("read the notification settings: %w", err)
+		}
+		ev.Key = ev.EventKey()
+		payload, err := json.Marshal(ev)
+		if err != nil {
+			return nil, err
+		}
+		p := pendingEvent{ev: ev, chans: chans, payload: payload, batchNext: now}
+		if ev.Profile.AccountID != 0 {
+			p.acct = ev.Profile.AccountID
+		}
+		if ev.batch() != "" && !strings.HasPrefix(ev.batch(), postBatchPrefix) {
+			p.batchNext = now.Add(s.opts.BatchWindow)
+		}
+		ready[i] = p
 	}
 	r := s.renderer(now)
-	var queued []Channel
-	var withdrawn int64
-	err = s.store.InTx(ctx, func(tx *sql.Tx) error {
-		queued, withdrawn = nil, 0
-		if ev.Kind == Reconnected && ev.Profile.AccountID != 0 {
-			n, err := withdrawTx(ctx, tx, ev.Profile.AccountID, now)
-			if err != nil {
+	queued := make([][]Channel, len(ready))
+	withdrawn := make([]int64, len(ready))
+	err := s.store.InTx(ctx, func(tx *sql.Tx) error {
+		for i, p := range ready {
+			var err error
+			if queued[i], withdrawn[i], err = s.insertTx(ctx, tx, p, now, r); err != nil {
 				return err
-			}
-			withdrawn = n
-		}
-		for _, ch := range chans {
-			next := batchNext
-			if strings.HasPrefix(ev.batch(), postBatchPrefix) {
-				if next, err = s.postNoticeDue(ctx, tx, ch, ev.batch(), now); err != nil {
-					return err
-				}
-			}
-			m := r.render(ev, ch)
-			res, err := tx.ExecContext(ctx, `INSERT INTO outbox (event_key, channel, subject, body_text, body_html,
-				state, attempts, next_attempt_at, last_error, created_at, kind, account_id, batch, event)
-				VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, '', ?, ?, ?, ?, ?)
-				ON CONFLICT (event_key, channel) DO NOTHING`,
-				ev.Key, string(ch), m.Title, m.Text, m.HTML, next.Unix(), now.Unix(),
-				string(ev.Kind), acct, ev.batch(), string(payload))
-			if err != nil {
-				return err
-			}
-			if n, _ := res.RowsAffected(); n > 0 {
-				queued = append(queued, ch)
 			}
 		}
 		return nil
@@ -335,14 +344,59 @@ func (s *Service) Enqueue(ctx context.Context, ev Event) ([]Channel, error) {
 	if err != nil {
 		return nil, fmt.Errorf("queue the notification: %w", err)
 	}
-	if withdrawn > 0 {
-		s.log.Info("notifications withdrawn: the connection is back", "account", ev.Profile.AccountID, "rows", withdrawn)
+	poke := false
+	for i, p := range ready {
+		if withdrawn[i] > 0 {
+			s.log.Info("notifications withdrawn: the connection is back", "account", p.ev.Profile.AccountID, "rows", withdrawn[i])
+		}
+		if len(queued[i]) > 0 {
+			s.log.Info("notification queued", "key", p.ev.Key, "channels", fmt.Sprint(queued[i]))
+			poke = true
+		}
 	}
-	if len(queued) > 0 {
-		s.log.Info("notification queued", "key", ev.Key, "channels", fmt.Sprint(queued))
+	if poke {
 		s.poke()
 	}
 	return queued, nil
+}
+
+// insertTx writes one event's outbox rows in tx, one per channel, and
+// returns the channels that got a new row and how many rows a Reconnected
+// event withdrew.
+func (s *Service) insertTx(ctx context.Context, tx *sql.Tx, p pendingEvent, now time.Time, r renderer) ([]Channel, int64, error) {
+	ev := p.ev
+	var queued []Channel
+	var withdrawn int64
+	if ev.Kind == Reconnected && ev.Profile.AccountID != 0 {
+		n, err := withdrawTx(ctx, tx, ev.Profile.AccountID, now)
+		if err != nil {
+			return nil, 0, err
+		}
+		withdrawn = n
+	}
+	for _, ch := range p.chans {
+		next := p.batchNext
+		if strings.HasPrefix(ev.batch(), postBatchPrefix) {
+			var err error
+			if next, err = s.postNoticeDue(ctx, tx, ch, ev.batch(), now); err != nil {
+				return nil, 0, err
+			}
+		}
+		m := r.render(ev, ch)
+		res, err := tx.ExecContext(ctx, `INSERT INTO outbox (event_key, channel, subject, body_text, body_html,
+			state, attempts, next_attempt_at, last_error, created_at, kind, account_id, batch, event)
+			VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, '', ?, ?, ?, ?, ?)
+			ON CONFLICT (event_key, channel) DO NOTHING`,
+			ev.Key, string(ch), m.Title, m.Text, m.HTML, next.Unix(), now.Unix(),
+			string(ev.Kind), p.acct, ev.batch(), string(p.payload))
+		if err != nil {
+			return nil, 0, err
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			queued = append(queued, ch)
+		}
+	}
+	return queued, withdrawn, nil
 }
 
 // postNoticeDue is when a post notice for a channel may go out: at once,
@@ -390,12 +444,38 @@ func (s *Service) Remind(ctx context.Context, ev Event) ([]Channel, error) {
 // defaults to now. Call it on every check of a connection that has an end
 // date: each warning day in notify.warn_days (14,7,1) is told once.
 func (s *Service) Warn(ctx context.Context, ev Event) ([]Channel, error) {
+	ev, due, err := s.warning(ctx, ev)
+	if err != nil || !due {
+		return nil, err
+	}
+	return s.Enqueue(ctx, ev)
+}
+
+// WarnAll is Warn for many connections at once (a sweep's batch): the
+// warnings due are queued in one transaction.
+func (s *Service) WarnAll(ctx context.Context, evs []Event) error {
+	var due []Event
+	for _, ev := range evs {
+		ev, ok, err := s.warning(ctx, ev)
+		if err != nil {
+			return err
+		}
+		if ok {
+			due = append(due, ev)
+		}
+	}
+	_, err := s.EnqueueAll(ctx, due)
+	return err
+}
+
+// warning is ev as the warning due now, if one is.
+func (s *Service) warning(ctx context.Context, ev Event) (Event, bool, error) {
 	if ev.Kind != Expiring || ev.ExpiresAt.IsZero() {
-		return nil, fmt.Errorf("%w: Warn takes an Expiring event with ExpiresAt", ErrInvalidEvent)
+		return ev, false, fmt.Errorf("%w: Warn takes an Expiring event with ExpiresAt", ErrInvalidEvent)
 	}
 	v, err := s.settings.Get(ctx, "notify.warn_days")
 	if err != nil {
-		return nil, err
+		return ev, false, err
 	}
 	var days []int
 	for _, part := range strings.Split(v, ",") {
@@ -406,13 +486,13 @@ func (s *Service) Warn(ctx context.Context, ev Event) ([]Channel, error) {
 	now := s.clock.Now()
 	day, due := ExpiryWarningDue(ev.ExpiresAt, now, days)
 	if !due {
-		return nil, nil
+		return ev, false, nil
 	}
 	if ev.At.IsZero() {
 		ev.At = now
 	}
 	ev.DaysLeft, ev.Key = day, ""
-	return s.Enqueue(ctx, ev)
+	return ev, true, nil
 }
 
 // Withdraw drops an account's notices that have not gone out yet (lost,
