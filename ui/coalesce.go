@@ -13,6 +13,13 @@ type coalesce struct {
 	gap            time.Duration
 	mu             sync.Mutex
 	running, again bool
+	// lastStart is when the last load started: a change that comes after
+	// a load has finished waits out the gap too (the start-up sweep tells
+	// views every 100 ms; a full reload of 5,000 profiles on each, while
+	// the sweep ran, took a core from it).
+	lastStart time.Time
+	// after waits; time.After when nil (tests record the waits).
+	after func(time.Duration) <-chan time.Time
 }
 
 func (c *coalesce) run(async func(func()), load func()) {
@@ -26,7 +33,15 @@ func (c *coalesce) run(async func(func()), load func()) {
 	c.mu.Unlock()
 	async(func() {
 		for {
-			started := time.Now()
+			c.mu.Lock()
+			wait := c.gap - time.Since(c.lastStart)
+			c.mu.Unlock()
+			if wait > 0 {
+				<-c.wait(wait)
+			}
+			c.mu.Lock()
+			c.lastStart = time.Now()
+			c.mu.Unlock()
 			load()
 			c.mu.Lock()
 			if !c.again {
@@ -36,11 +51,15 @@ func (c *coalesce) run(async func(func()), load func()) {
 			}
 			c.again = false
 			c.mu.Unlock()
-			if wait := c.gap - time.Since(started); wait > 0 {
-				<-time.After(wait)
-			}
 		}
 	})
+}
+
+func (c *coalesce) wait(d time.Duration) <-chan time.Time {
+	if c.after != nil {
+		return c.after(d)
+	}
+	return time.After(d)
 }
 
 // busy says whether a load is running or about to.

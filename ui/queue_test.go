@@ -374,6 +374,30 @@ func TestReloadsCoalesce(t *testing.T) {
 	}
 }
 
+// Loads start at least the gap apart, also when a change comes after the
+// last load has finished (during the start-up sweep changes come every
+// 100 ms, each just after the last reload).
+func TestReloadsStartAtLeastTheGapApart(t *testing.T) {
+	c := coalesce{gap: 500 * time.Millisecond}
+	var waits []time.Duration
+	c.after = func(d time.Duration) <-chan time.Time {
+		waits = append(waits, d)
+		ch := make(chan time.Time, 1)
+		ch <- time.Time{}
+		return ch
+	}
+	runNow := func(fn func()) { fn() }
+	loads := 0
+	c.run(runNow, func() { loads++ })
+	if loads != 1 || len(waits) != 0 {
+		t.Fatalf("the first load: %d loads after waits %v, want at once", loads, waits)
+	}
+	c.run(runNow, func() { loads++ }) // a change just after it finished
+	if loads != 2 || len(waits) != 1 || waits[0] < 400*time.Millisecond {
+		t.Fatalf("a change right after a load: %d loads after waits %v, want one wait of about the gap", loads, waits)
+	}
+}
+
 func TestHiddenQueueReloadsOnlyWhenShownAgain(t *testing.T) {
 	b := &fakeQueue{now: composeNow, accounts: queueAccounts()}
 	s := newTestQueue(t, b)
