@@ -41,10 +41,19 @@ func TestSettingsEmailSection(t *testing.T) {
 	d.WaitWindow(t, "SocialOmm — Accounts", time.Minute)
 	app.WaitOutput(t, "accounts window shows profiles", 30*time.Second)
 
+	// Each click waits for the screen to change after the one before: the
+	// Settings window can be mapped before it has painted over Accounts,
+	// and clicks then land on the Accounts window (seen once in a full run).
+	accounts := d.ScreenshotPainted(t, "settings-accounts", 30*time.Second)
 	d.Click(t, settingsButtonX, settingsButtonY)
 	d.WaitWindow(t, "SocialOmm — Settings", 30*time.Second)
+	general := d.ScreenshotUntil(t, "settings-open", 30*time.Second, "the Settings window painted", func(img image.Image) bool {
+		return !samePixels(t, accounts, img)
+	})
 	d.Click(t, emailTabX, emailTabY)
-	before := d.ScreenshotPainted(t, "settings-email-before", 30*time.Second)
+	before := d.ScreenshotUntil(t, "settings-email-before", 30*time.Second, "the Email tab", func(img image.Image) bool {
+		return !samePixels(t, general, img)
+	})
 	d.Click(t, sendTestX, sendTestY)
 	msgs := mail.WaitMessages(t, 1, time.Minute)
 	if msgs[0].Subject != "SocialOmm test email" || msgs[0].To[0].Address != "owner@example.org" {
