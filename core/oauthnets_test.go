@@ -34,9 +34,17 @@ type keyedBed struct {
 	clk   *clock.Fake
 	e     *Engine
 	ports map[string]int
+	// networks is the engine's catalog; the shipped one when empty.
+	networks Catalog
 }
 
 func newKeyedBed(t *testing.T, endpoints map[string]string) *keyedBed {
+	t.Helper()
+	return newKeyedBedWith(t, endpoints, Catalog{})
+}
+
+// newKeyedBedWith is newKeyedBed with the engine offering networks.
+func newKeyedBedWith(t *testing.T, endpoints map[string]string, networks Catalog) *keyedBed {
 	t.Helper()
 	t.Setenv("SOCIALOMM_KEYRING", "mock")
 	keyring.MockInit()
@@ -45,7 +53,7 @@ func newKeyedBed(t *testing.T, endpoints map[string]string) *keyedBed {
 		pairs = append(pairs, n+"="+u)
 	}
 	t.Setenv(TestEndpointsEnv, strings.Join(pairs, ","))
-	b := &keyedBed{t: t, dir: t.TempDir(), clk: clock.NewFake(start), ports: map[string]int{}}
+	b := &keyedBed{t: t, dir: t.TempDir(), clk: clock.NewFake(start), ports: map[string]int{}, networks: networks}
 	b.open()
 	return b
 }
@@ -53,7 +61,7 @@ func newKeyedBed(t *testing.T, endpoints map[string]string) *keyedBed {
 // open opens (or, after Close, re-opens: a restart) the engine.
 func (b *keyedBed) open() {
 	b.t.Helper()
-	e, err := Open(context.Background(), Options{DataDir: b.dir, Clock: b.clk})
+	e, err := Open(context.Background(), Options{DataDir: b.dir, Clock: b.clk, Networks: b.networks})
 	if err != nil {
 		b.t.Fatal(err)
 	}

@@ -8,10 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/zalando/go-keyring"
-
 	"github.com/socialomm/desktop/core/account"
-	"github.com/socialomm/desktop/core/clock"
 	"github.com/socialomm/desktop/core/network/oauthnet"
 	"github.com/socialomm/desktop/internal/contract"
 	"github.com/socialomm/desktop/internal/fakenet"
@@ -21,21 +18,7 @@ import (
 // app-password network that exists only in the catalog.
 func newWalkBed(t *testing.T, endpoints map[string]string) *keyedBed {
 	t.Helper()
-	t.Setenv("SOCIALOMM_KEYRING", "mock")
-	keyring.MockInit()
-	var pairs []string
-	for n, u := range endpoints {
-		pairs = append(pairs, n+"="+u)
-	}
-	t.Setenv(TestEndpointsEnv, strings.Join(pairs, ","))
-	b := &keyedBed{t: t, dir: t.TempDir(), clk: clock.NewFake(start), ports: map[string]int{}}
-	e, err := Open(context.Background(), Options{DataDir: b.dir, Clock: b.clk, Networks: Networks().With(fakenet.New().Entry())})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Close() })
-	b.e = e
-	return b
+	return newKeyedBedWith(t, endpoints, Networks().With(fakenet.New().Entry()))
 }
 
 // asked records the questions Update all put to the person, in order.

@@ -51,26 +51,7 @@ func TestRelease(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			e := newEnv(t)
-			e.accts.set(e.a2, true)
-			ids := map[string]int64{}
-			for _, p := range []struct {
-				text string
-				at   time.Duration
-			}{{"3 days", 0}, {"5 hours", 67 * time.Hour}, {"10 minutes", 72*time.Hour - 10*time.Minute}} {
-				e.clk.Set(t0)
-				ids[p.text] = e.schedule(p.text, t0.Add(p.at+time.Minute), e.a2).ID
-			}
-			e.clk.Set(t0.Add(time.Minute))
-			for _, at := range []time.Duration{67 * time.Hour, 72*time.Hour - 10*time.Minute} {
-				e.tick()
-				e.clk.Set(t0.Add(at + time.Minute))
-			}
-			e.tick()
-			e.clk.Set(t0.Add(72*time.Hour + time.Minute))
-			// A post held as missed whose time is still ahead cannot
-			// happen by the clock alone: hold one by hand.
-			ids["ahead"] = e.schedule("ahead", t0.Add(80*time.Hour), e.a2).ID
-			e.exec(`UPDATE post_targets SET state = 'held', hold_reason = 'missed' WHERE post_id = ?`, ids["ahead"])
+			ids := holdFourPosts(e)
 			held, err := e.s.Held(e.ctx, e.a2)
 			if err != nil || len(held) != 4 {
 				t.Fatalf("Held = %+v, %v", held, err)
@@ -116,24 +97,7 @@ func TestRelease(t *testing.T) {
 // account; a target no longer held is left alone.
 func TestReleaseTargetsAppliesEachPostsOwnChoice(t *testing.T) {
 	e := newEnv(t)
-	e.accts.set(e.a2, true)
-	ids := map[string]int64{}
-	for _, p := range []struct {
-		text string
-		at   time.Duration
-	}{{"3 days", 0}, {"5 hours", 67 * time.Hour}, {"10 minutes", 72*time.Hour - 10*time.Minute}} {
-		e.clk.Set(t0)
-		ids[p.text] = e.schedule(p.text, t0.Add(p.at+time.Minute), e.a2).ID
-	}
-	e.clk.Set(t0.Add(time.Minute))
-	for _, at := range []time.Duration{67 * time.Hour, 72*time.Hour - 10*time.Minute} {
-		e.tick()
-		e.clk.Set(t0.Add(at + time.Minute))
-	}
-	e.tick()
-	e.clk.Set(t0.Add(72*time.Hour + time.Minute))
-	ids["ahead"] = e.schedule("ahead", t0.Add(80*time.Hour), e.a2).ID
-	e.exec(`UPDATE post_targets SET state = 'held', hold_reason = 'missed' WHERE post_id = ?`, ids["ahead"])
+	ids := holdFourPosts(e)
 	sent := e.schedule("already out", t0.Add(72*time.Hour), e.a1)
 	e.tick()
 	e.accts.set(e.a2, false)
@@ -174,4 +138,31 @@ func TestReleaseTargetsAppliesEachPostsOwnChoice(t *testing.T) {
 	if again, err := e.s.ReleaseTargets(e.ctx, choices); err != nil || len(again) != 0 {
 		t.Fatalf("a second Apply changed %+v, %v; want nothing (none is held now)", again, err)
 	}
+}
+
+// holdFourPosts holds four of a2's posts while it is disconnected: three
+// that came due 3 days, 5 hours and 10 minutes before now (t0 + 72h + 1m)
+// and one held as missed whose time is still ahead. a2 stays disconnected.
+func holdFourPosts(e *env) map[string]int64 {
+	e.accts.set(e.a2, true)
+	ids := map[string]int64{}
+	for _, p := range []struct {
+		text string
+		at   time.Duration
+	}{{"3 days", 0}, {"5 hours", 67 * time.Hour}, {"10 minutes", 72*time.Hour - 10*time.Minute}} {
+		e.clk.Set(t0)
+		ids[p.text] = e.schedule(p.text, t0.Add(p.at+time.Minute), e.a2).ID
+	}
+	e.clk.Set(t0.Add(time.Minute))
+	for _, at := range []time.Duration{67 * time.Hour, 72*time.Hour - 10*time.Minute} {
+		e.tick()
+		e.clk.Set(t0.Add(at + time.Minute))
+	}
+	e.tick()
+	e.clk.Set(t0.Add(72*time.Hour + time.Minute))
+	// A post held as missed whose time is still ahead cannot happen by
+	// the clock alone: hold one by hand.
+	ids["ahead"] = e.schedule("ahead", t0.Add(80*time.Hour), e.a2).ID
+	e.exec(`UPDATE post_targets SET state = 'held', hold_reason = 'missed' WHERE post_id = ?`, ids["ahead"])
+	return ids
 }
