@@ -412,29 +412,15 @@ func netWindowShot(t *testing.T, d *testbed.Display, win, name, what string, sho
 	var path string
 	poll(t, what+" on screen", 30*time.Second, func() (bool, string) {
 		path = d.ScreenshotWindow(t, win, name)
-		return show(decodePNGFile(t, path)), path + " does not show it yet"
+		return show(decodePNG(t, path)), path + " does not show it yet"
 	})
 	return path
-}
-
-func decodePNGFile(t *testing.T, path string) image.Image {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, _, err := image.Decode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return img
 }
 
 // samePixels reports whether img is the picture in the PNG at path.
 func samePixels(t *testing.T, path string, img image.Image) bool {
 	t.Helper()
-	old := decodePNGFile(t, path)
+	old := decodePNG(t, path)
 	if old.Bounds() != img.Bounds() {
 		return false
 	}

@@ -289,15 +289,7 @@ const (
 
 func profileRows(t *testing.T, path string) []int {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, _, err := image.Decode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	img := decodePNG(t, path)
 	var rows []int
 	start := -1
 	b := img.Bounds()
@@ -399,15 +391,7 @@ func (c *composeWindow) postNow(t *testing.T) string {
 // composeLaterMinX and composeLaterMaxX (the selected radio's dot), or -1.
 func blueDotY(t *testing.T, path string) int {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, _, err := image.Decode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	img := decodePNG(t, path)
 	top, bottom := -1, -1
 	b := img.Bounds()
 	for y := b.Min.Y; y < b.Max.Y && y < submitY-30; y++ {
