@@ -8,8 +8,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/socialomm/desktop/core/calendar"
@@ -38,10 +36,13 @@ func (e *Engine) WriteCalendar(ctx context.Context, w io.Writer) (int, error) {
 		return 0, err
 	}
 	revs := e.loadCalendarRevisions()
+	// The alarms fall on the notifications' warning days; none when the
+	// setting cannot be read.
+	warnDays, _ := e.notify.WarnDays(ctx)
 	n, err := calendar.Write(w, accounts, calendar.Options{
 		Now:       e.clock.Now(),
 		Location:  time.Local,
-		WarnDays:  e.warnDays(ctx),
+		WarnDays:  warnDays,
 		DataDir:   e.dataDir,
 		Revisions: revs,
 	})
@@ -140,17 +141,6 @@ func (e *Engine) keepCalendar(ctx context.Context) {
 		}
 		write()
 	}
-}
-
-func (e *Engine) warnDays(ctx context.Context) []int {
-	v, _ := e.settings.Get(ctx, "notify.warn_days")
-	var days []int
-	for _, part := range strings.Split(v, ",") {
-		if n, err := strconv.Atoi(strings.TrimSpace(part)); err == nil {
-			days = append(days, n)
-		}
-	}
-	return days
 }
 
 func (e *Engine) loadCalendarRevisions() calendar.Revisions {

@@ -307,13 +307,20 @@ type pendingEvent struct {
 func (s *Service) enqueue(ctx context.Context, evs []Event) ([][]Channel, error) {
 	now := s.clock.Now()
 	ready := make([]pendingEvent, len(evs))
+	// The settings are read once per kind, not once per event: a sweep's
+	// hundreds of warnings all go where the first one goes.
+	byKind := map[Kind][]Channel{}
 	for i, ev := range evs {
 		if err := ev.validate(); err != nil {
 			return nil, err
 		}
-		chans, err := s.channels(ctx, ev.Kind)
-		if err != nil {
-			return nil, fmt.Errorf("read the notification settings: %w", err)
+		chans, ok := byKind[ev.Kind]
+		if !ok {
+			var err error
+			if chans, err = s.channels(ctx, ev.Kind); err != nil {
+				return nil, fmt.Errorf("read the notification settings: %w", err)
+			}
+			byKind[ev.Kind] = chans
 		}
 		ev.Key = ev.EventKey()
 		payload, err := json.Marshal(ev)
@@ -444,7 +451,11 @@ func (s *Service) Remind(ctx context.Context, ev Event) ([]Channel, error) {
 // defaults to now. Call it on every check of a connection that has an end
 // date: each warning day in notify.warn_days (14,7,1) is told once.
 func (s *Service) Warn(ctx context.Context, ev Event) ([]Channel, error) {
-	ev, due, err := s.warning(ctx, ev)
+	days, err := s.WarnDays(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ev, due, err := s.warning(ev, days)
 	if err != nil || !due {
 		return nil, err
 	}
@@ -454,9 +465,16 @@ func (s *Service) Warn(ctx context.Context, ev Event) ([]Channel, error) {
 // WarnAll is Warn for many connections at once (a sweep's batch): the
 // warnings due are queued in one transaction.
 func (s *Service) WarnAll(ctx context.Context, evs []Event) error {
+	if len(evs) == 0 {
+		return nil
+	}
+	days, err := s.WarnDays(ctx)
+	if err != nil {
+		return err
+	}
 	var due []Event
 	for _, ev := range evs {
-		ev, ok, err := s.warning(ctx, ev)
+		ev, ok, err := s.warning(ev, days)
 		if err != nil {
 			return err
 		}
@@ -464,24 +482,29 @@ func (s *Service) WarnAll(ctx context.Context, evs []Event) error {
 			due = append(due, ev)
 		}
 	}
-	_, err := s.EnqueueAll(ctx, due)
+	_, err = s.EnqueueAll(ctx, due)
 	return err
 }
 
-// warning is ev as the warning due now, if one is.
-func (s *Service) warning(ctx context.Context, ev Event) (Event, bool, error) {
-	if ev.Kind != Expiring || ev.ExpiresAt.IsZero() {
-		return ev, false, fmt.Errorf("%w: Warn takes an Expiring event with ExpiresAt", ErrInvalidEvent)
-	}
+// WarnDays is notify.warn_days: the days before the end a warning goes out.
+func (s *Service) WarnDays(ctx context.Context) ([]int, error) {
 	v, err := s.settings.Get(ctx, "notify.warn_days")
 	if err != nil {
-		return ev, false, err
+		return nil, err
 	}
 	var days []int
 	for _, part := range strings.Split(v, ",") {
 		if n, err := strconv.Atoi(strings.TrimSpace(part)); err == nil {
 			days = append(days, n)
 		}
+	}
+	return days, nil
+}
+
+// warning is ev as the warning due now on days, if one is.
+func (s *Service) warning(ev Event, days []int) (Event, bool, error) {
+	if ev.Kind != Expiring || ev.ExpiresAt.IsZero() {
+		return ev, false, fmt.Errorf("%w: Warn takes an Expiring event with ExpiresAt", ErrInvalidEvent)
 	}
 	now := s.clock.Now()
 	day, due := ExpiryWarningDue(ev.ExpiresAt, now, days)
