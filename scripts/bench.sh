@@ -239,7 +239,7 @@ if [ "$SECRETS" = session ]; then
 fi
 
 mkfifo "$W/displayfd"
-Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp 3>"$W/displayfd" 2>"$logs/xvfb.log" &
+Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp -noreset 3>"$W/displayfd" 2>"$logs/xvfb.log" &
 xvfb_pid=$!
 started+=("$xvfb_pid")
 read -r -t 30 display <"$W/displayfd" || die "Xvfb did not report its display"

@@ -25,7 +25,10 @@ type Display struct {
 
 // StartXvfb starts Xvfb on a display number it picks itself and waits for
 // it through -displayfd: Xvfb writes the number there once it accepts
-// clients.
+// clients. -noreset because an X server resets when its last client leaves,
+// and a client connecting during that reset is refused: a test's xdotool
+// poll closing just as the app opened its window failed the app with
+// "X11: Failed to open display".
 func StartXvfb(t testing.TB) *Display {
 	t.Helper()
 	bin := LookTool(t, "Xvfb")
@@ -34,7 +37,7 @@ func StartXvfb(t testing.TB) *Display {
 		t.Fatalf("testbed: %v", err)
 	}
 	defer r.Close()
-	cmd := exec.Command(bin, "-displayfd", "3", "-screen", "0", "1280x800x24", "-nolisten", "tcp")
+	cmd := exec.Command(bin, "-displayfd", "3", "-screen", "0", "1280x800x24", "-nolisten", "tcp", "-noreset")
 	cmd.Env = Env(t)
 	cmd.ExtraFiles = []*os.File{w} // fd 3 in the child
 	p := StartProcess(t, "Xvfb", cmd)
