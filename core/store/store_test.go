@@ -417,6 +417,52 @@ func TestEveryPooledConnectionIsSynchronousFull(t *testing.T) {
 	}
 }
 
+// A burst of concurrent reads as wide as the health sweep's (eight checks
+// at once) reuses the connections it opened: with database/sql's default
+// of two idle connections, every round closed the others and opened them
+// again, each reading the schema anew and losing its prepared statements.
+func TestConcurrentBurstsReuseTheirConnections(t *testing.T) {
+	s := openTemp(t)
+	a, err := s.SaveAccount(ctx, account.Account{Network: "mastodon", Instance: "https://example.social", RemoteID: "1",
+		Handle: "@a@example.social", State: account.Connected})
+	if err != nil {
+		t.Fatal(err)
+	}
+	round := func() {
+		// Eight connections held at once, as eight checks hold them.
+		var conns []*sql.Conn
+		for range 8 {
+			c, err := s.db.Conn(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			conns = append(conns, c)
+		}
+		for _, c := range conns {
+			var id int64
+			if err := c.QueryRowContext(ctx, `SELECT id FROM accounts WHERE id = ?`, a.ID).Scan(&id); err != nil {
+				t.Fatal(err)
+			}
+			c.Close()
+		}
+	}
+	round()
+	before, err := s.Pragmas(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 5 {
+		round()
+	}
+	after, err := s.Pragmas(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if opened := after.CheckedConns - before.CheckedConns; opened != 0 {
+		t.Fatalf("five more bursts of eight opened %d new connections, want 0 (the first burst's stay open)", opened)
+	}
+}
+
 // The database and its WAL and index are private to the user even when
 // they were left readable by others before (umask 022, an older version).
 func TestOpenMakesTheDatabaseFilesPrivate(t *testing.T) {
