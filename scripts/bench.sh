@@ -74,7 +74,8 @@ SECRETS=${SOCIALOMM_BENCH_SECRETS:-session}
 # anyway (and saying so), to keep the whole run near 10 minutes.
 SWEEP_WAIT=${SOCIALOMM_BENCH_SWEEP_WAIT:-300}
 # SOCIALOMM_BENCH_ONLY=first_frame stops after the first-frame runs (about
-# 2 minutes): for working on start-up. The app's SOCIALOMM_LOG passes
+# 2 minutes): for working on start-up. SOCIALOMM_BENCH_ONLY=sweep runs only
+# the offline startup sweep with the window open (see there). The app's SOCIALOMM_LOG passes
 # through, so =debug adds its own timings to artifacts/bench/app*.log.
 ONLY=${SOCIALOMM_BENCH_ONLY:-}
 began=$EPOCHREALTIME
@@ -307,6 +308,29 @@ say "seed_s $seed_s s"
 say "seed_keyring_writes_s $keyring_s s"
 rm -f "$W/seed/socialomm.log"
 fresh_data() { rm -rf "$1"; cp -a "$W/seed" "$1"; }
+
+# SOCIALOMM_BENCH_ONLY=sweep: only the offline startup sweep with the window
+# open, SWEEP_RUNS times on fresh copies (median of the app's own "took"),
+# for working on it; SOCIALOMM_BENCH_SWEEP_HOOK, if set, is run with the
+# app's PID as each app starts (a profiler to attach, say).
+if [ "$ONLY" = sweep ]; then
+  : >"$W/sweeps"
+  for i in $(seq 1 "${SOCIALOMM_BENCH_SWEEP_RUNS:-3}"); do
+    fresh_data "$W/data-sweep$i"
+    mkhome "$W/home-sweep$i"
+    # shellcheck disable=SC2046
+    start sweep$i "sweep$i.done=msg=\"health sweep done\"" -- \
+      "${offline[@]}" env $(homeenv "$W/home-sweep$i") XDG_CACHE_HOME="$W/cache-app" ${app_log:+SOCIALOMM_LOG=$app_log} "$app" --data-dir "$W/data-sweep$i"
+    [ -n "${SOCIALOMM_BENCH_SWEEP_HOOK:-}" ] && { $SOCIALOMM_BENCH_SWEEP_HOOK "$PID" & }
+    wait_event "sweep$i.done" "$SWEEP_WAIT" "sweep$i.eof" || die "the app's startup sweep did not end (artifacts/bench/sweep$i.log)"
+    took=$(grep -m1 'msg="health sweep done"' "$logs/sweep$i.log" | sed -n 's/.* took=\([0-9.]*\)\(m\?s\).*/\1 \2/p' | awk '{ print ($2 == "ms") ? $1 / 1000 : $1 }')
+    note "sweep$i: the startup sweep took $took s (its log)"
+    echo "$took" >>"$W/sweeps"
+    stop "$PID"
+  done
+  say "startup_sweep_took_s $(sort -n "$W/sweeps" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }') s (median of $(wc -l <"$W/sweeps"); $(sort -n "$W/sweeps" | tr '\n' ' '| sed 's/ $//'))"
+  exit 0
+fi
 
 # First frame: app and bare window interleaved. Each program keeps one cache
 # folder (XDG_CACHE_HOME) across its runs, as a person's does across starts:
