@@ -461,3 +461,41 @@ func TestCompactRowsCarryTheCheckTroubleMark(t *testing.T) {
 	}
 
 }
+
+// ellipsis keeps the longest start of the text that fits with "…", as a
+// search through every length finds it, whatever the first guess.
+func TestEllipsisKeepsTheLongestStartThatFits(t *testing.T) {
+	test.NewTempApp(t)
+	size := theme.TextSize()
+	longest := func(text string, width float32, style fyne.TextStyle) string {
+		if fyne.MeasureText(text, size, style).Width <= width {
+			return text
+		}
+		runes := []rune(text)
+		best := 0
+		for n := range len(runes) {
+			if fyne.MeasureText(string(runes[:n])+"…", size, style).Width <= width {
+				best = n
+			}
+		}
+		return string(runes[:best]) + "…"
+	}
+	texts := []string{
+		"@someone.with.a.long.handle@mastodon.social",
+		"WWWWWWWWWWWWiiiiiiiiiiiiiiiiiiiii", // wide start, narrow end: the average misleads
+		"iiiiiiiiiiiiiiiiiiiiiWWWWWWWWWWWW", // and the other way round
+		"Ærøskøbing Cykler & Kaffe — Østerbro",
+		"short",
+		"",
+	}
+	for _, style := range []fyne.TextStyle{{}, {Bold: true}} {
+		for _, text := range texts {
+			for _, width := range []float32{0, 5, 30, 80, 146, 170, 400} {
+				got := ellipsis(text, width, size, style)
+				if want := longest(text, width, style); got != want {
+					t.Errorf("ellipsis(%q, %v, bold=%v) = %q, want %q", text, width, style.Bold, got, want)
+				}
+			}
+		}
+	}
+}
