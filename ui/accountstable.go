@@ -65,7 +65,7 @@ type compactCell struct {
 	// mark is the comfortable row's trouble mark (connectivitybanner.go):
 	// the countdown is from an older check; the detail has the words.
 	mark *widget.Icon
-	more *widget.Button
+	more *menuDots
 	// full is the text before it was cut to the column's width.
 	full string
 }
@@ -75,8 +75,7 @@ func newCompactCell(s *accountsScreen) *compactCell {
 	c.dot = canvas.NewCircle(theme.Color(theme.ColorNameSuccess))
 	c.text = canvas.NewText("", theme.Color(theme.ColorNameForeground))
 	c.mark = newTroubleMark()
-	c.more = widget.NewButtonWithIcon("", theme.MoreHorizontalIcon(), func() { s.showCompactMenu(c.account, c.more) })
-	c.more.Importance = widget.LowImportance
+	c.more = newMenuDots(func() { s.showCompactMenu(c.account, c.more) })
 	c.ExtendBaseWidget(c)
 	return c
 }
@@ -220,10 +219,8 @@ func (r *compactCellRenderer) Layout(size fyne.Size) {
 	c := r.cell
 	p := theme.Padding()
 	if c.more.Visible() {
-		// Only the last column shows its ⋯ button. Resizing the hidden
-		// ones built a button renderer (and parsed its icon's SVG) for
-		// every cell of the first screen: ~140 of them, ~20 ms of the
-		// first frame.
+		// Only the last column shows its ⋯ button; resizing the hidden
+		// ones built a renderer for every cell of the first screen.
 		c.more.Resize(size)
 		c.more.Move(fyne.NewPos(0, 0))
 	}

@@ -222,7 +222,7 @@ func drawnTexts(o fyne.CanvasObject) []string {
 func TestCompactRowMenuReachesUpdateCheckRemove(t *testing.T) {
 	s, _ := compactScreen(t, 60)
 	rec := wireRecorder(s)
-	more, ok := s.menuButtonOf(s.accounts[2].ID).(*widget.Button)
+	more, ok := s.menuButtonOf(s.accounts[2].ID).(*menuDots)
 	if !ok {
 		t.Fatal("the third row has no ⋯ button on screen")
 	}
