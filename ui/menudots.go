@@ -35,7 +35,7 @@ func (m *menuDots) Tapped(*fyne.PointEvent) {
 	}
 }
 
-func (m *menuDots) MouseIn(*desktop.MouseEvent) { m.setHovered(true) }
+func (m *menuDots) MouseIn(*desktop.MouseEvent)    { m.setHovered(true) }
 func (m *menuDots) MouseMoved(*desktop.MouseEvent) {}
 func (m *menuDots) MouseOut()                      { m.setHovered(false) }
 
