@@ -9,7 +9,7 @@ import (
 )
 
 var (
-	appIcon           = fyne.NewStaticResource("socialomm.png", assets.AppIconPNG)
+	appIcon           = fyne.NewStaticResource("socialomm.png", assets.WindowIconPNG)
 	trayIcon          = fyne.NewStaticResource("tray.svg", assets.TraySVG)
 	trayAttentionIcon = fyne.NewStaticResource("tray-attention.svg", assets.TrayAttentionSVG)
 	avatarPlaceholder = fyne.NewStaticResource("avatar.svg", assets.AvatarPlaceholderSVG)
