@@ -702,7 +702,7 @@ func (s *composeScreen) saved(p schedule.Post, handles []string) {
 		return
 	}
 	now := s.backend.Now()
-	to := fmt.Sprintf("%d profiles", len(handles))
+	to := thousands(len(handles)) + " profiles"
 	if len(handles) == 1 {
 		to = handles[0]
 	}

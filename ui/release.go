@@ -139,7 +139,7 @@ func (s *shell) showReleaseChoice(held []schedule.HeldPost, handles map[int64]st
 
 // releaseIntro heads the held-posts dialog.
 func releaseIntro(n int) string {
-	what := fmt.Sprintf("%d posts", n)
+	what := thousands(n) + " posts"
 	if n == 1 {
 		what = "1 post"
 	}

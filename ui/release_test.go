@@ -101,3 +101,13 @@ func TestHeldPostsChoiceDrawsOnlyTheRowsOnScreen(t *testing.T) {
 		}
 	}
 }
+
+// Thousands are grouped in the held-posts dialog's first line, as in the
+// Accounts window's count ("5,000 profiles"): an agency's backlog is large.
+func TestReleaseIntroGroupsThousands(t *testing.T) {
+	for n, want := range map[int]string{1: "1 post waited", 2: "2 posts waited", 31833: "31,833 posts waited", 1000000: "1,000,000 posts waited"} {
+		if got := releaseIntro(n); !strings.HasPrefix(got, want) {
+			t.Errorf("releaseIntro(%d) = %q, want it to start %q", n, got, want)
+		}
+	}
+}

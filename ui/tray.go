@@ -184,7 +184,7 @@ func trayCountText(total, needing int) string {
 	case needing == 1:
 		return "1 profile needs attention"
 	}
-	return fmt.Sprintf("%d profiles need attention", needing)
+	return thousands(needing) + " profiles need attention"
 }
 
 // closeRequested runs when the person closes the Accounts window.
