@@ -859,3 +859,22 @@ func TestWarnAllQueuesTheWarningsDueTogether(t *testing.T) {
 		t.Fatalf("a refused WarnAll queued %v", after)
 	}
 }
+
+// Counts in notices group their thousands, as the window writes them: an
+// agency's merged notice may count tens of thousands of held posts.
+func TestCountsGroupThousands(t *testing.T) {
+	for _, c := range []struct {
+		n    int
+		want string
+	}{{0, "0"}, {7, "7"}, {999, "999"}, {1000, "1,000"}, {31833, "31,833"}, {1234567, "1,234,567"}, {-4500, "-4,500"}} {
+		if got := count(c.n); got != c.want {
+			t.Errorf("count(%d) = %q, want %q", c.n, got, c.want)
+		}
+	}
+	if got := plural(31833, "post", "posts"); got != "31,833 posts" {
+		t.Errorf("plural(31833) = %q, want \"31,833 posts\"", got)
+	}
+	if got := plural(1, "post", "posts"); got != "1 post" {
+		t.Errorf("plural(1) = %q, want \"1 post\"", got)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -78,7 +79,21 @@ func plural(n int, one, many string) string {
 	if n == 1 {
 		return "1 " + one
 	}
-	return fmt.Sprintf("%d %s", n, many)
+	return count(n) + " " + many
+}
+
+// count is n with its thousands grouped ("31,833"), as the window writes
+// it: an agency's merged notices count posts and profiles in thousands.
+func count(n int) string {
+	s := strconv.Itoa(n)
+	start := 0
+	if n < 0 {
+		start = 1
+	}
+	for i := len(s) - 3; i > start; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
 
 // since is a duration in whole days or hours: "3 days", "5 hours".
@@ -446,7 +461,7 @@ func (r renderer) namedSubject(title string, list []Event) string {
 	var names []string
 	for i, ev := range list {
 		if i == 3 {
-			return title + ": " + strings.Join(names, ", ") + fmt.Sprintf(" and %d more", len(list)-3)
+			return title + ": " + strings.Join(names, ", ") + " and " + count(len(list)-3) + " more"
 		}
 		names = append(names, r.name(ev.Profile))
 	}
@@ -463,7 +478,7 @@ func desktopList(bullets []string, todo string) string {
 	var b strings.Builder
 	for i, l := range bullets {
 		if i == desktopShown {
-			fmt.Fprintf(&b, "• and %d more\n", len(bullets)-desktopShown)
+			b.WriteString("• and " + count(len(bullets)-desktopShown) + " more\n")
 			break
 		}
 		b.WriteString("• " + l + "\n")
@@ -535,24 +550,24 @@ func (r renderer) renderPosts(events []Event, ch Channel) Message {
 	var title, what, because, todo string
 	switch kind {
 	case PostUnconfirmed:
-		title = fmt.Sprintf("Did %d posts go out?", n)
-		what = fmt.Sprintf("SocialOmm lost track while sending %d posts; look at each profile, then Retry or Delete:", n)
+		title = "Did " + count(n) + " posts go out?"
+		what = "SocialOmm lost track while sending " + count(n) + " posts; look at each profile, then Retry or Delete:"
 		because = "SocialOmm sent them but never learned whether the network took them, and could not find them on the profiles afterwards; " +
 			"sending them again without looking could post them twice."
 		todo = "SocialOmm lost track while sending these; look at each profile, then Retry or Delete (Open SocialOmm → Queue)."
 	case PostLate:
-		title = fmt.Sprintf("%d posts are late", n)
-		what = fmt.Sprintf("%d posts are still not out, 10 minutes or more after their time:", n)
+		title = count(n) + " posts are late"
+		what = count(n) + " posts are still not out, 10 minutes or more after their time:"
 		because = "SocialOmm keeps trying: the network may be slow or down, or SocialOmm was not running at that time."
 		todo = "Nothing yet; open SocialOmm → Queue to see why they wait."
 	case PostHeld:
-		title = fmt.Sprintf("%d posts on hold", n)
-		what = fmt.Sprintf("%d posts were not sent because their profile is disconnected:", n)
+		title = count(n) + " posts on hold"
+		what = count(n) + " posts were not sent because their profile is disconnected:"
 		because = "A disconnected profile cannot post; its posts wait instead of being lost."
 		todo = UpdateSteps + " on each profile; held posts go out once it is connected again."
 	default:
-		title = fmt.Sprintf("%d posts did not go out", n)
-		what = fmt.Sprintf("%d posts were refused by their networks:", n)
+		title = count(n) + " posts did not go out"
+		what = count(n) + " posts were refused by their networks:"
 		because = "Each network said why, below."
 		todo = "Open SocialOmm → Queue, open each post, change what the network objected to, and choose Retry."
 	}
