@@ -8,6 +8,7 @@ import (
 
 	"github.com/socialomm/desktop/core/account"
 	"github.com/socialomm/desktop/core/expiry"
+	"github.com/socialomm/desktop/core/notify"
 )
 
 // accountList is what the Accounts window lists, without any widget: the
@@ -223,14 +224,14 @@ func attentionText(lost, expiring int) string {
 	case 1:
 		parts = append(parts, "1 profile needs reconnecting")
 	default:
-		parts = append(parts, fmt.Sprintf("%s profiles need reconnecting", thousands(lost)))
+		parts = append(parts, fmt.Sprintf("%s profiles need reconnecting", notify.Count(lost)))
 	}
 	switch expiring {
 	case 0:
 	case 1:
 		parts = append(parts, "1 expires soon")
 	default:
-		parts = append(parts, fmt.Sprintf("%s expire soon", thousands(expiring)))
+		parts = append(parts, fmt.Sprintf("%s expire soon", notify.Count(expiring)))
 	}
 	return strings.Join(parts, " · ")
 }
@@ -242,17 +243,9 @@ func summaryText(total, shown int) string {
 	case total == 0:
 		return ""
 	case shown < total:
-		return fmt.Sprintf("%s of %s profiles", thousands(shown), thousands(total))
+		return fmt.Sprintf("%s of %s profiles", notify.Count(shown), notify.Count(total))
 	case total == 1:
 		return "1 profile"
 	}
-	return thousands(total) + " profiles"
-}
-
-func thousands(n int) string {
-	s := fmt.Sprint(n)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
+	return notify.Count(total) + " profiles"
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/socialomm/desktop/core/account"
+	"github.com/socialomm/desktop/core/notify"
 )
 
 // These tests build no window: the list model is plain data.
@@ -180,7 +181,7 @@ func TestThousandsAndSummaryWords(t *testing.T) {
 			t.Errorf("summaryText(%d, %d) = %q, want %q", tc.total, tc.shown, got, tc.want)
 		}
 	}
-	if got := fmt.Sprint(thousands(999), " ", thousands(1000)); got != "999 1,000" {
+	if got := fmt.Sprint(notify.Count(999), " ", notify.Count(1000)); got != "999 1,000" {
 		t.Errorf("thousands: %q", got)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/socialomm/desktop/core"
 	"github.com/socialomm/desktop/core/account"
 	"github.com/socialomm/desktop/core/expiry"
+	"github.com/socialomm/desktop/core/notify"
 	"github.com/socialomm/desktop/core/secret"
 )
 
@@ -283,7 +284,7 @@ func TestSearchAndFilters(t *testing.T) {
 	if s.attentionText.Text != "20 profiles need reconnecting · 20 expire soon" {
 		t.Fatalf("banner %q", s.attentionText.Text)
 	}
-	if thousands(5000) != "5,000" || thousands(1234567) != "1,234,567" || thousands(12) != "12" {
+	if notify.Count(5000) != "5,000" || notify.Count(1234567) != "1,234,567" || notify.Count(12) != "12" {
 		t.Fatal("thousands")
 	}
 }

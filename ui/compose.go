@@ -21,6 +21,7 @@ import (
 	"github.com/socialomm/desktop/core"
 	"github.com/socialomm/desktop/core/account"
 	"github.com/socialomm/desktop/core/draft"
+	"github.com/socialomm/desktop/core/notify"
 	"github.com/socialomm/desktop/core/schedule"
 	"github.com/socialomm/desktop/core/when"
 )
@@ -481,7 +482,7 @@ func (s *composeScreen) refresh() {
 		}
 		for _, n := range order {
 			t := byNetwork[n]
-			counter(t.left, fmt.Sprintf("%s %s profiles", thousands(t.profiles), s.nets.title(n)))
+			counter(t.left, fmt.Sprintf("%s %s profiles", notify.Count(t.profiles), s.nets.title(n)))
 		}
 	}
 	relayout := len(counters) != len(s.counters.Objects)
@@ -591,7 +592,7 @@ func (s *composeScreen) check() (at time.Time, reason string, serious bool) {
 	default:
 		if len(over) > 3 {
 			// Name a few; the rest would fill the window.
-			over = append(over[:3:3], thousands(len(over)-3)+" more profiles")
+			over = append(over[:3:3], notify.Count(len(over)-3)+" more profiles")
 		}
 		return at, fmt.Sprintf("Too long for %s: shorten it to %d characters.", joinWords(over), longest), true
 	}
@@ -702,7 +703,7 @@ func (s *composeScreen) saved(p schedule.Post, handles []string) {
 		return
 	}
 	now := s.backend.Now()
-	to := thousands(len(handles)) + " profiles"
+	to := notify.Count(len(handles)) + " profiles"
 	if len(handles) == 1 {
 		to = handles[0]
 	}

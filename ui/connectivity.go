@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/socialomm/desktop/core/account"
+	"github.com/socialomm/desktop/core/notify"
 	"github.com/socialomm/desktop/core/when"
 )
 
@@ -136,4 +137,4 @@ func bannerButtons(needing []account.Account, more int) ([]account.Account, int)
 }
 
 // moreText is the overflow button's words.
-func moreText(n int) string { return "and " + thousands(n) + " more" }
+func moreText(n int) string { return "and " + notify.Count(n) + " more" }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/socialomm/desktop/core/account"
 	"github.com/socialomm/desktop/core/group"
+	"github.com/socialomm/desktop/core/notify"
 )
 
 // groupBackend is what Compose needs to keep named groups of profiles (the
@@ -294,14 +295,14 @@ func (p *postTo) selectedCount() int {
 // buttons would do.
 func (p *postTo) updateControls() {
 	selected := p.selectedCount()
-	text := fmt.Sprintf("%s selected", thousands(selected))
+	text := fmt.Sprintf("%s selected", notify.Count(selected))
 	if len(p.words) > 0 {
-		text += fmt.Sprintf(" · %s of %s profiles match", thousands(len(p.shown)), thousands(len(p.all)))
+		text += fmt.Sprintf(" · %s of %s profiles match", notify.Count(len(p.shown)), notify.Count(len(p.all)))
 	}
 	setSecondaryText(p.count, text)
 	label, clearLabel := "Select all", "Clear all"
 	if len(p.words) > 0 {
-		label, clearLabel = fmt.Sprintf("Select all matching (%s)", thousands(len(p.shown))), "Clear matching"
+		label, clearLabel = fmt.Sprintf("Select all matching (%s)", notify.Count(len(p.shown))), "Clear matching"
 	}
 	p.selectAll.SetText(label)
 	p.clearAll.SetText(clearLabel)
@@ -401,7 +402,7 @@ func (p *postTo) onSaveGroup() {
 	if len(ids) == 0 {
 		return
 	}
-	p.askName("Save as group", fmt.Sprintf("A name for these %s profiles, for example a client's name.", thousands(len(ids))), "", func(name string) {
+	p.askName("Save as group", fmt.Sprintf("A name for these %s profiles, for example a client's name.", notify.Count(len(ids))), "", func(name string) {
 		p.run("The group could not be saved: ", func(ctx context.Context) error {
 			g, err := p.groups.CreateGroup(ctx, name, ids)
 			if err == nil {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/socialomm/desktop/core"
 	"github.com/socialomm/desktop/core/account"
+	"github.com/socialomm/desktop/core/notify"
 	"github.com/socialomm/desktop/core/schedule"
 	"github.com/socialomm/desktop/core/when"
 )
@@ -139,7 +140,7 @@ func (s *shell) showReleaseChoice(held []schedule.HeldPost, handles map[int64]st
 
 // releaseIntro heads the held-posts dialog.
 func releaseIntro(n int) string {
-	what := thousands(n) + " posts"
+	what := notify.Count(n) + " posts"
 	if n == 1 {
 		what = "1 post"
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/srwiley/rasterx"
 
 	"github.com/socialomm/desktop/core/account"
+	"github.com/socialomm/desktop/core/notify"
 )
 
 const (
@@ -184,7 +185,7 @@ func trayCountText(total, needing int) string {
 	case needing == 1:
 		return "1 profile needs attention"
 	}
-	return thousands(needing) + " profiles need attention"
+	return notify.Count(needing) + " profiles need attention"
 }
 
 // closeRequested runs when the person closes the Accounts window.

@@ -478,7 +478,7 @@ func TestChannelsFollowSettings(t *testing.T) {
 				t.Fatalf("channels = %s, want %s", got, c.want)
 			}
 			var n int
-			b.store.DB().QueryRow(`SELECT count(*) FROM outbox WHERE channel = 'email'`).Scan(&n)
+			b.store.DB().QueryRow(`SELECT Count(*) FROM outbox WHERE channel = 'email'`).Scan(&n)
 			if strings.Contains(c.want, "email") != (n == 1) {
 				t.Fatalf("%d email rows", n)
 			}
@@ -867,8 +867,8 @@ func TestCountsGroupThousands(t *testing.T) {
 		n    int
 		want string
 	}{{0, "0"}, {7, "7"}, {999, "999"}, {1000, "1,000"}, {31833, "31,833"}, {1234567, "1,234,567"}, {-4500, "-4,500"}} {
-		if got := count(c.n); got != c.want {
-			t.Errorf("count(%d) = %q, want %q", c.n, got, c.want)
+		if got := Count(c.n); got != c.want {
+			t.Errorf("Count(%d) = %q, want %q", c.n, got, c.want)
 		}
 	}
 	if got := plural(31833, "post", "posts"); got != "31,833 posts" {

@@ -79,12 +79,13 @@ func plural(n int, one, many string) string {
 	if n == 1 {
 		return "1 " + one
 	}
-	return count(n) + " " + many
+	return Count(n) + " " + many
 }
 
-// count is n with its thousands grouped ("31,833"), as the window writes
-// it: an agency's merged notices count posts and profiles in thousands.
-func count(n int) string {
+// Count is n with its thousands grouped ("31,833"): how SocialOmm writes a
+// count wherever it can get large, in notices (an agency's merged notice
+// counts posts and profiles in thousands) and in the windows.
+func Count(n int) string {
 	s := strconv.Itoa(n)
 	start := 0
 	if n < 0 {
@@ -461,7 +462,7 @@ func (r renderer) namedSubject(title string, list []Event) string {
 	var names []string
 	for i, ev := range list {
 		if i == 3 {
-			return title + ": " + strings.Join(names, ", ") + " and " + count(len(list)-3) + " more"
+			return title + ": " + strings.Join(names, ", ") + " and " + Count(len(list)-3) + " more"
 		}
 		names = append(names, r.name(ev.Profile))
 	}
@@ -478,7 +479,7 @@ func desktopList(bullets []string, todo string) string {
 	var b strings.Builder
 	for i, l := range bullets {
 		if i == desktopShown {
-			b.WriteString("• and " + count(len(bullets)-desktopShown) + " more\n")
+			b.WriteString("• and " + Count(len(bullets)-desktopShown) + " more\n")
 			break
 		}
 		b.WriteString("• " + l + "\n")
@@ -550,24 +551,24 @@ func (r renderer) renderPosts(events []Event, ch Channel) Message {
 	var title, what, because, todo string
 	switch kind {
 	case PostUnconfirmed:
-		title = "Did " + count(n) + " posts go out?"
-		what = "SocialOmm lost track while sending " + count(n) + " posts; look at each profile, then Retry or Delete:"
+		title = "Did " + Count(n) + " posts go out?"
+		what = "SocialOmm lost track while sending " + Count(n) + " posts; look at each profile, then Retry or Delete:"
 		because = "SocialOmm sent them but never learned whether the network took them, and could not find them on the profiles afterwards; " +
 			"sending them again without looking could post them twice."
 		todo = "SocialOmm lost track while sending these; look at each profile, then Retry or Delete (Open SocialOmm → Queue)."
 	case PostLate:
-		title = count(n) + " posts are late"
-		what = count(n) + " posts are still not out, 10 minutes or more after their time:"
+		title = Count(n) + " posts are late"
+		what = Count(n) + " posts are still not out, 10 minutes or more after their time:"
 		because = "SocialOmm keeps trying: the network may be slow or down, or SocialOmm was not running at that time."
 		todo = "Nothing yet; open SocialOmm → Queue to see why they wait."
 	case PostHeld:
-		title = count(n) + " posts on hold"
-		what = count(n) + " posts were not sent because their profile is disconnected:"
+		title = Count(n) + " posts on hold"
+		what = Count(n) + " posts were not sent because their profile is disconnected:"
 		because = "A disconnected profile cannot post; its posts wait instead of being lost."
 		todo = UpdateSteps + " on each profile; held posts go out once it is connected again."
 	default:
-		title = count(n) + " posts did not go out"
-		what = count(n) + " posts were refused by their networks:"
+		title = Count(n) + " posts did not go out"
+		what = Count(n) + " posts were refused by their networks:"
 		because = "Each network said why, below."
 		todo = "Open SocialOmm → Queue, open each post, change what the network objected to, and choose Retry."
 	}
