@@ -186,7 +186,9 @@ ticks() {
   set -- $stat
   echo $((${12} + ${13}))
 }
-median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.0f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# median: of the numbers on stdin, one per line, in their own precision (an
+# even count gives the mean of the middle two).
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 # mapped_at TITLE_REGEX SINCE: when the X server mapped the visible window
 # with that title (the first MapNotify for its id after SINCE).
 mapped_at() {
@@ -328,7 +330,7 @@ if [ "$ONLY" = sweep ]; then
     echo "$took" >>"$W/sweeps"
     stop "$PID"
   done
-  say "startup_sweep_took_s $(sort -n "$W/sweeps" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }') s (median of $(wc -l <"$W/sweeps"); $(sort -n "$W/sweeps" | tr '\n' ' '| sed 's/ $//'))"
+  say "startup_sweep_took_s $(median <"$W/sweeps") s (median of $(wc -l <"$W/sweeps"); $(sort -n "$W/sweeps" | tr '\n' ' ' | sed 's/ $//'))"
   exit 0
 fi
 
